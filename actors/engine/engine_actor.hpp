@@ -1,0 +1,39 @@
+// The engine actor: the node's registry of tasks and plans. It validates what
+// the registry alone can judge, spawns one task actor per execution, routes
+// approvals and cancels to it, and answers reads.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/engine/task_registry.hpp"
+#include "actors/task/task_actor.hpp"
+#include "messages/ids.hpp"
+#include "messages/interfaces.hpp"
+
+namespace ce::engine {
+
+struct engine_runtime {
+  std::string node_id;
+  tasks::task_runtime task;  // what every task actor gets
+};
+
+struct engine_state {
+  task_registry registry;
+  id_generator ids;
+  event_log_actor events;
+  engine_runtime runtime;
+  std::unordered_map<std::string, task_actor> live;              // task id -> its actor
+  std::unordered_map<caf::actor_addr, std::string> live_by_addr;  // its actor -> task id
+  /// execute?wait=true answers, delivered when the task ends or awaits approval.
+  std::unordered_map<std::string, std::vector<caf::typed_response_promise<execution_outcome>>>
+      waiters;
+  timestamp_ms started_at = 0;
+  static inline const char* name = "engine";
+};
+
+engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engine_state> self,
+                                            event_log_actor events, engine_runtime runtime);
+
+}  // namespace ce::engine

@@ -1,0 +1,78 @@
+#include "actors/events/event_log.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace ce::events {
+
+event_log::event_log(std::string node_id, uint64_t next_seq)
+    : node_id_(std::move(node_id)), next_seq_(next_seq), first_seq_(next_seq) {}
+
+const event& event_log::append(event e, timestamp_ms now) {
+  e.seq = next_seq_++;
+  e.id = "evt_" + node_id_ + "_" + std::to_string(e.seq);
+  if (e.timestamp == 0) e.timestamp = now;
+  by_task_[e.task_id].push_back(e.seq);
+  events_.push_back(std::move(e));
+  return events_.back();
+}
+
+const event* event_log::at_seq(uint64_t seq) const {
+  if (seq < first_seq_ || seq >= first_seq_ + events_.size()) return nullptr;
+  return &events_[seq - first_seq_];
+}
+
+std::vector<event> event_log::for_task(const std::string& task_id, uint64_t since) const {
+  std::vector<event> out;
+  auto it = by_task_.find(task_id);
+  if (it == by_task_.end()) return out;
+  const auto& seqs = it->second;
+  auto from = std::upper_bound(seqs.begin(), seqs.end(), since);
+  out.reserve(static_cast<size_t>(seqs.end() - from));
+  for (; from != seqs.end(); ++from)
+    if (const event* e = at_seq(*from)) out.push_back(*e);
+  return out;
+}
+
+bool event_log::page(const event_query& query, event_page& out) const {
+  uint64_t below = next_seq_;  // exclusive upper bound
+  if (!query.cursor.empty() && !parse_event_cursor(query.cursor, below)) return false;
+  uint32_t limit = query.limit == 0 ? 50 : query.limit;
+  event_page result;
+  auto take = [&](const event& e) {
+    if (!query.type.empty() && e.type != query.type) return true;
+    if (result.events.size() == limit) {
+      result.next_cursor = make_event_cursor(result.events.back().seq);
+      return false;
+    }
+    result.events.push_back(e);
+    return true;
+  };
+  if (!query.task_id.empty()) {
+    auto it = by_task_.find(query.task_id);
+    if (it != by_task_.end()) {
+      const auto& seqs = it->second;
+      result.total = seqs.size();
+      auto end = std::lower_bound(seqs.begin(), seqs.end(), below);
+      for (auto i = end; i != seqs.begin();)
+        if (const event* e = at_seq(*--i); e && !take(*e)) break;
+    }
+  } else {
+    result.total = events_.size();
+    uint64_t top = std::min(below, first_seq_ + events_.size());
+    for (uint64_t seq = top; seq > first_seq_;)
+      if (!take(events_[--seq - first_seq_])) break;
+  }
+  out = std::move(result);
+  return true;
+}
+
+std::string make_event_cursor(uint64_t seq) { return "e" + std::to_string(seq); }
+
+bool parse_event_cursor(const std::string& text, uint64_t& seq) {
+  if (text.size() < 2 || text[0] != 'e') return false;
+  auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), seq);
+  return ec == std::errc{} && p == text.data() + text.size();
+}
+
+}  // namespace ce::events

@@ -1,0 +1,48 @@
+// The node's event history: pure logic, no actors.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "messages/domain.hpp"
+#include "messages/protocol.hpp"
+
+namespace ce::events {
+
+/// Appends events with a strictly increasing per-node `seq` and answers
+/// per-task and global reads. Ids are "evt_<node>_<seq>": unique across nodes,
+/// and across restarts once the seq continues from the store.
+class event_log {
+public:
+  explicit event_log(std::string node_id, uint64_t next_seq = 1);
+
+  /// Stamps id, seq and (if unset) timestamp, stores the event, returns it.
+  const event& append(event e, timestamp_ms now);
+
+  /// The task's events with seq > since, oldest first.
+  std::vector<event> for_task(const std::string& task_id, uint64_t since) const;
+
+  /// One page of all events (optionally of one task or type), newest first.
+  /// Returns false (and leaves `out` alone) when the cursor is malformed.
+  bool page(const event_query& query, event_page& out) const;
+
+  uint64_t size() const { return events_.size(); }
+  uint64_t last_seq() const { return next_seq_ - 1; }
+
+private:
+  std::string node_id_;
+  uint64_t next_seq_;
+  uint64_t first_seq_;                 // seq of events_.front()
+  std::deque<event> events_;           // in seq order
+  std::unordered_map<std::string, std::vector<uint64_t>> by_task_;  // task id -> seqs
+  const event* at_seq(uint64_t seq) const;
+};
+
+/// Cursor text for "continue below this seq" (opaque to clients).
+std::string make_event_cursor(uint64_t seq);
+bool parse_event_cursor(const std::string& text, uint64_t& seq);
+
+}  // namespace ce::events

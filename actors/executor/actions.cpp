@@ -1,0 +1,386 @@
+#include "actors/executor/actions.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+
+#include "actors/executor/artifacts.hpp"
+#include "actors/executor/best_practices.hpp"
+#include "actors/executor/docs.hpp"
+#include "actors/executor/hcl_check.hpp"
+#include "actors/executor/templates.hpp"
+#include "actors/planner/catalog.hpp"
+#include "messages/clock.hpp"
+#include "messages/ids.hpp"
+
+namespace ce::executor {
+
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+/// An expected failure of an action: it ends the action with status failure.
+struct action_failure {
+  std::string code;
+  std::string message;
+  json::value details;
+};
+
+/// Collects what one action produces into its execution_result.
+class result_builder {
+ public:
+  explicit result_builder(const action_input& in) : in_(in) {
+    result_.id = in.result_id;
+    result_.plan_id = in.p->id;
+    result_.step_id = in.step->id;
+    result_.started_at = now_ms();
+  }
+
+  void log(log_level level, std::string message, json::object context = {}) {
+    result_.logs.push_back({now_ms(), level, std::move(message),
+                            json_doc{context.empty() ? "{}" : json::serialize(context)}});
+  }
+
+  void keep_logs(const std::vector<log_entry>& logs) {
+    result_.logs.insert(result_.logs.end(), logs.begin(), logs.end());
+  }
+
+  /// Writes a file into the workspace and records it as an artifact of this step.
+  const artifact& write(const rendered_file& file) {
+    auto a = write_artifact(in_.workspace_dir, file, next_id(), now_ms());
+    log(log_level::info, "wrote " + a.name + " (" + std::to_string(a.size) + " bytes)",
+        {{"artifact_id", a.id}, {"sha256", a.checksum}});
+    result_.artifacts.push_back(std::move(a));
+    return result_.artifacts.back();
+  }
+
+  /// Records a file something else wrote into the workspace as an artifact of this step.
+  void record(const std::string& name, artifact_type type) {
+    auto path = fs::absolute(fs::path(in_.workspace_dir) / name).lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return;
+    auto content = read_file(path);
+    result_.artifacts.push_back({next_id(), type, name, path, static_cast<int64_t>(content.size()),
+                                 sha256_hex(content), now_ms()});
+  }
+
+  void outputs(const json::object& o) { result_.outputs = json_doc{json::serialize(o)}; }
+
+  execution_result finish(const action_failure* failure) {
+    if (failure) {
+      result_.status = execution_status::failure;
+      result_.error.code = failure->code;
+      result_.error.message = failure->message;
+      if (!failure->details.is_null())
+        result_.error.details = json_doc{json::serialize(failure->details)};
+      log(log_level::error, failure->message, {{"code", failure->code}});
+    }
+    result_.completed_at = now_ms();
+    result_.duration_ms = result_.completed_at - result_.started_at;
+    return std::move(result_);
+  }
+
+ private:
+  std::string next_id() {
+    if (in_.next_artifact_id) return in_.next_artifact_id();
+    return fallback_ids_.next("art");
+  }
+
+  const action_input& in_;
+  execution_result result_;
+  id_generator fallback_ids_;
+};
+
+json::array string_array(const std::vector<std::string>& items) {
+  json::array out;
+  for (const auto& s : items) out.emplace_back(s);
+  return out;
+}
+
+/// Resources declared by a file (resource blocks only, not data sources).
+std::vector<std::string> declared_resources(const hcl_file_report& report) {
+  std::vector<std::string> out;
+  for (const auto& r : report.resources)
+    if (r.rfind("data.", 0) != 0) out.push_back(r);
+  return out;
+}
+
+// ---- actions -------------------------------------------------------------------
+
+void validate_requirements(const action_input& in, result_builder& out) {
+  const auto& context = *in.context;
+  std::vector<field_error> errors;
+  parse_requirements(context.requirements, &errors);
+  auto component_errors = planner::check_components(context);
+  errors.insert(errors.end(), component_errors.begin(), component_errors.end());
+  if (!context.region.empty() && !planner::region_valid(context.provider, context.region))
+    errors.push_back({"context.region", "'" + context.region + "' is not a " +
+                                            std::string(to_string(context.provider)) + " region"});
+  for (size_t i = 0; i < context.components.size(); ++i)
+    if (planner::find_component(context.provider, context.components[i]) &&
+        !has_template(context.provider, context.components[i]))
+      errors.push_back({"context.components[" + std::to_string(i) + "]",
+                        "no template renders '" + context.components[i] + "'"});
+  if (errors.empty()) {
+    // The templates refuse some values (e.g. a vpc_cidr they cannot split into subnets):
+    // rendering every component now reports that before any file is written.
+    for (const auto& component : context.components) {
+      try {
+        render_component(context.provider, component, context, in.req);
+      } catch (const std::invalid_argument& refused) {
+        errors.push_back({"context.requirements", refused.what()});
+        break;
+      }
+    }
+  }
+  if (!errors.empty()) {
+    json::array details;
+    std::string message = "the requirements are invalid: ";
+    for (size_t i = 0; i < errors.size(); ++i) {
+      details.push_back(json::object{{"field", errors[i].field}, {"message", errors[i].message}});
+      message += (i ? "; " : "") + errors[i].field + " " + errors[i].message;
+    }
+    throw action_failure{"invalid_requirements", message, std::move(details)};
+  }
+  out.log(log_level::info, "requirements are valid for " +
+                               std::string(to_string(context.provider)) + " " +
+                               context.environment);
+  out.write(render_root_module(context, in.req));
+  out.write(render_outputs(context, in.req));
+  out.outputs({{"provider", to_string(context.provider)},
+               {"environment", context.environment},
+               {"region", context.region.empty() ? planner::default_region(context.provider)
+                                                 : context.region},
+               {"components", string_array(context.components)},
+               {"files", json::array{"main.tf", "outputs.tf"}}});
+}
+
+std::string step_component(const plan_step& step) {
+  if (!step.component.empty()) return step.component;
+  boost::system::error_code ec;
+  auto parameters = json::parse(step.parameters.text, ec);
+  if (!ec && parameters.is_object())
+    if (auto* c = parameters.get_object().if_contains("component"); c && c->is_string())
+      return std::string(c->get_string());
+  return {};
+}
+
+void generate_component(const action_input& in, result_builder& out) {
+  const auto component = step_component(*in.step);
+  const auto provider = in.context->provider;
+  if (component.empty())
+    throw action_failure{"invalid_step", "step " + in.step->id + " names no component", nullptr};
+  if (!has_template(provider, component))
+    throw action_failure{
+        "unknown_component",
+        "no " + std::string(to_string(provider)) + " template for component '" + component + "'",
+        nullptr};
+  rendered_file file;
+  try {
+    file = render_component(provider, component, *in.context, in.req);
+  } catch (const std::invalid_argument& refused) {
+    throw action_failure{"invalid_requirements", refused.what(), nullptr};
+  }
+  auto report = check_hcl(file.content);
+  if (!report.ok) {
+    json::array errors;
+    for (const auto& e : report.errors)
+      errors.push_back(
+          json::object{{"line", e.line}, {"column", e.column}, {"message", e.message}});
+    throw action_failure{"invalid_code", file.name + " is not valid HCL",
+                         json::object{{"errors", std::move(errors)}}};
+  }
+  out.write(file);
+  auto resources = declared_resources(report);
+  out.log(log_level::info,
+          "rendered " + std::to_string(resources.size()) + " resources for " + component);
+  out.outputs({{"component", component},
+               {"file", file.name},
+               {"resources", string_array(resources)},
+               {"resource_count", resources.size()}});
+}
+
+void validate_generated_code(const action_input& in, result_builder& out) {
+  auto files = read_terraform_files(in.workspace_dir);
+  if (files.empty())
+    throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
+  auto report = check_module(files);
+  json::array names;
+  size_t resource_count = 0;
+  for (const auto& [name, content] : files) {
+    names.emplace_back(name);
+    resource_count += declared_resources(check_hcl(content)).size();
+  }
+  if (!report.ok) {
+    for (const auto& e : report.errors) out.log(log_level::error, e);
+    std::string message =
+        std::to_string(report.errors.size()) + " problem(s) in the generated code: ";
+    for (size_t i = 0; i < report.errors.size(); ++i) message += (i ? "; " : "") + report.errors[i];
+    throw action_failure{"invalid_code", message,
+                         json::object{{"errors", string_array(report.errors)}}};
+  }
+  out.log(log_level::info, std::to_string(files.size()) + " files, " +
+                               std::to_string(resource_count) + " resources: valid");
+  out.outputs({{"valid", true},
+               {"files", std::move(names)},
+               {"file_count", files.size()},
+               {"resource_count", resource_count}});
+}
+
+void best_practices_action(const action_input& in, result_builder& out) {
+  auto files = read_terraform_files(in.workspace_dir);
+  if (files.empty())
+    throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
+  auto outcome = apply_best_practices(files, *in.context, in.req);
+  for (const auto& file : outcome.changed_files) out.write(file);
+  json::array fixes;
+  for (const auto& f : outcome.fixes) {
+    out.log(log_level::info, f.file + ": " + f.resource + ": " + f.description, {{"rule", f.rule}});
+    fixes.push_back(json::object{{"rule", f.rule},
+                                 {"file", f.file},
+                                 {"resource", f.resource},
+                                 {"description", f.description}});
+  }
+  for (const auto& u : outcome.unresolved) out.log(log_level::warn, u);
+  json::array changed;
+  for (const auto& f : outcome.changed_files) changed.emplace_back(f.name);
+  out.outputs({{"fixes", std::move(fixes)},
+               {"fixed_count", outcome.fixes.size()},
+               {"unresolved", string_array(outcome.unresolved)},
+               {"changed_files", std::move(changed)}});
+}
+
+enum class driver_operation { plan, apply, verify, destroy };
+
+void deployment_action(const action_input& in, result_builder& out, driver_operation op) {
+  if (!in.driver) throw action_failure{"no_driver", "no deployment driver is configured", nullptr};
+  driver_outcome outcome;
+  switch (op) {
+    case driver_operation::plan:
+      outcome = in.driver->plan(in.workspace_dir, *in.context);
+      break;
+    case driver_operation::apply:
+      outcome = in.driver->apply(in.workspace_dir, *in.context);
+      break;
+    case driver_operation::verify:
+      outcome = in.driver->verify(in.workspace_dir, *in.context);
+      break;
+    case driver_operation::destroy:
+      outcome = in.driver->destroy(in.workspace_dir, *in.context);
+      break;
+  }
+  out.keep_logs(outcome.logs);
+  if (!outcome.ok)
+    throw action_failure{
+        outcome.error_code.empty() ? "driver_failure" : outcome.error_code, outcome.error,
+        json::object{{"driver", in.driver->name()}, {"transient", outcome.transient}}};
+  boost::system::error_code ec;
+  auto terraform_outputs = json::parse(outcome.outputs.text, ec);
+  if (ec || !terraform_outputs.is_object()) terraform_outputs = json::object{};
+  json::object o{{"driver", in.driver->name()}};
+  switch (op) {
+    case driver_operation::plan:
+      o["to_add"] = outcome.to_add;
+      o["to_change"] = outcome.to_change;
+      o["to_destroy"] = outcome.to_destroy;
+      break;
+    case driver_operation::apply:
+      o["resources_created"] = outcome.resources_created;
+      o["components"] = string_array(in.context->components);
+      o["outputs"] = std::move(terraform_outputs);
+      out.record("terraform.tfstate.json", artifact_type::config);
+      break;
+    case driver_operation::verify:
+      o["verified"] = true;
+      o["outputs"] = std::move(terraform_outputs);
+      break;
+    case driver_operation::destroy:
+      o["resources_destroyed"] = outcome.resources_created;
+      out.record("terraform.tfstate.json", artifact_type::config);
+      break;
+  }
+  out.outputs(o);
+}
+
+void generate_documentation(const action_input& in, result_builder& out) {
+  // The newest version of every file earlier steps wrote, README excluded.
+  std::map<std::string, artifact> latest;
+  for (const auto& result : in.completed)
+    for (const auto& a : result.artifacts)
+      if (a.name != "README.md" &&
+          (!latest.count(a.name) || latest[a.name].created_at <= a.created_at))
+        latest[a.name] = a;
+  std::vector<artifact> artifacts;
+  for (auto& [name, a] : latest) artifacts.push_back(a);
+  const auto& readme = out.write(render_documentation(*in.context, *in.p, artifacts));
+  out.outputs({{"file", readme.name}, {"documented_artifacts", artifacts.size()}});
+}
+
+using action_fn = void (*)(const action_input&, result_builder&);
+
+const std::vector<std::pair<std::string, action_fn>>& action_table() {
+  static const std::vector<std::pair<std::string, action_fn>> table = {
+      {"validate_requirements", validate_requirements},
+      {"generate_component", generate_component},
+      {"validate_generated_code", validate_generated_code},
+      {"apply_best_practices", best_practices_action},
+      {"plan_deployment",
+       [](const action_input& in, result_builder& out) {
+         deployment_action(in, out, driver_operation::plan);
+       }},
+      {"apply_deployment",
+       [](const action_input& in, result_builder& out) {
+         deployment_action(in, out, driver_operation::apply);
+       }},
+      {"verify_deployment",
+       [](const action_input& in, result_builder& out) {
+         deployment_action(in, out, driver_operation::verify);
+       }},
+      {"destroy_deployment",
+       [](const action_input& in, result_builder& out) {
+         deployment_action(in, out, driver_operation::destroy);
+       }},
+      {"generate_documentation", generate_documentation},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> known_actions() {
+  std::vector<std::string> names;
+  for (const auto& [name, fn] : action_table()) names.push_back(name);
+  return names;
+}
+
+execution_result run_action(const action_input& in) {
+  if (!in.p || !in.step || !in.context)
+    throw std::invalid_argument("run_action needs a plan, a step and a context");
+  result_builder out(in);
+  out.log(log_level::info, "running " + in.step->action + " (step " + in.step->id + ")");
+  const auto& table = action_table();
+  auto entry = std::find_if(table.begin(), table.end(),
+                            [&](const auto& e) { return e.first == in.step->action; });
+  try {
+    if (entry == table.end()) {
+      std::string known;
+      for (const auto& [name, fn] : table) known += (known.empty() ? "" : ", ") + name;
+      throw action_failure{"unknown_action",
+                           "unknown action '" + in.step->action + "'; known: " + known, nullptr};
+    }
+    entry->second(in, out);
+  } catch (const action_failure& failure) {
+    return out.finish(&failure);
+  } catch (const std::runtime_error& io) {  // files that cannot be written or read
+    action_failure failure{"io_error", io.what(), nullptr};
+    return out.finish(&failure);
+  }
+  out.log(log_level::info, in.step->action + " completed");
+  return out.finish(nullptr);
+}
+
+}  // namespace ce::executor

@@ -1,0 +1,39 @@
+// The actions plan steps name, run by each executor-step actor.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "actors/executor/deployment_driver.hpp"
+#include "messages/domain.hpp"
+#include "messages/requirements.hpp"
+
+namespace ce::executor {
+
+/// Everything one step's action needs.
+struct action_input {
+  const plan* p = nullptr;
+  const plan_step* step = nullptr;
+  const task_context* context = nullptr;
+  requirements req;
+  std::string workspace_dir;                // <data-dir>/artifacts/<task_id>
+  std::vector<execution_result> completed;  // results of steps completed so far
+  deployment_driver* driver = nullptr;
+  std::string result_id;  // id for the execution_result
+  std::function<std::string()> next_artifact_id;
+};
+
+/// Runs the step's action and returns its result. Expected failures (invalid code, driver
+/// failure, unknown action, a file that cannot be written) come back as status failure with
+/// error{code, message}; only bugs throw.
+///
+/// Actions: validate_requirements (writes main.tf and outputs.tf), generate_component,
+/// validate_generated_code, apply_best_practices, plan_deployment, apply_deployment,
+/// verify_deployment, destroy_deployment, generate_documentation.
+execution_result run_action(const action_input&);
+
+/// The action names run_action understands.
+std::vector<std::string> known_actions();
+
+}  // namespace ce::executor

@@ -1,0 +1,140 @@
+#include "actors/executor/artifacts.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace ce::executor {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::runtime_error io_error(const std::string& what, const std::string& path, int err) {
+  return std::runtime_error(what + " " + path + ": " + std::strerror(err));
+}
+
+/// Closes the descriptor when it goes out of scope.
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+void write_all(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    auto n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw io_error("cannot write", path, errno);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("sha256 failed in OpenSSL");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0x0f];
+  }
+  return out;
+}
+
+artifact write_artifact(const std::string& dir, const rendered_file& file, std::string artifact_id,
+                        timestamp_ms now) {
+  if (file.name.empty() || file.name.find('/') != std::string::npos || file.name == "." ||
+      file.name == "..")
+    throw std::runtime_error("invalid artifact file name '" + file.name + "'");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create directory " + dir + ": " + ec.message());
+  auto directory = fs::absolute(dir, ec);
+  if (ec) throw std::runtime_error("cannot resolve directory " + dir + ": " + ec.message());
+  const std::string final_path = (directory / file.name).lexically_normal().string();
+  std::string temp_path = final_path + ".tmpXXXXXX";
+
+  {
+    fd_guard out{::mkstemp(temp_path.data())};
+    if (out.fd < 0) throw io_error("cannot create", temp_path, errno);
+    try {
+      write_all(out.fd, file.content, temp_path);
+      if (::fchmod(out.fd, 0644) != 0) throw io_error("cannot set mode of", temp_path, errno);
+      if (::fsync(out.fd) != 0) throw io_error("cannot fsync", temp_path, errno);
+    } catch (...) {
+      ::unlink(temp_path.c_str());
+      throw;
+    }
+  }
+  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp_path.c_str());
+    throw io_error("cannot rename " + temp_path + " to", final_path, err);
+  }
+  // The rename is only durable once the directory entry is on disk.
+  fd_guard dir_fd{::open(directory.c_str(), O_RDONLY | O_DIRECTORY)};
+  if (dir_fd.fd >= 0) ::fsync(dir_fd.fd);
+
+  artifact a;
+  a.id = std::move(artifact_id);
+  a.type = file.type;
+  a.name = file.name;
+  a.path = final_path;
+  a.size = static_cast<int64_t>(file.content.size());
+  a.checksum = sha256_hex(file.content);
+  a.created_at = now;
+  return a;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error("cannot open", path, errno);
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) throw io_error("cannot read", path, errno);
+  return content.str();
+}
+
+std::vector<std::pair<std::string, std::string>> read_terraform_files(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".tf") continue;
+    files.emplace_back(entry.path().filename().string(), read_file(entry.path().string()));
+  }
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return files;
+}
+
+bool artifact_intact(const artifact& a) {
+  std::error_code ec;
+  if (a.path.empty() || !fs::is_regular_file(a.path, ec)) return false;
+  try {
+    return sha256_hex(read_file(a.path)) == a.checksum;
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+}
+
+}  // namespace ce::executor

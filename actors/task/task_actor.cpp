@@ -1,0 +1,520 @@
+#include "actors/task/task_actor.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/executor/step_actor.hpp"
+#include "actors/planner/planner.hpp"
+#include "actors/planner/planner_actor.hpp"
+#include "actors/safety/safety_monitor.hpp"
+#include "actors/verifier/verifier_actor.hpp"
+#include "messages/clock.hpp"
+#include "messages/errors.hpp"
+#include "messages/json_codec.hpp"
+
+namespace ce::tasks {
+
+namespace {
+
+namespace json = boost::json;
+using self_ptr = task_actor::stateful_pointer<task_state>;
+
+std::string render(self_ptr self, const caf::error& err) {
+  if (err.category() == error_category && !err.context().empty() &&
+      err.context().match_element<std::string>(0))
+    return err.context().get_as<std::string>(0);
+  return self->system().render(err);
+}
+
+void emit(self_ptr self, const char* type, json::object data = {}) {
+  event e;
+  e.task_id = self->state.current.id;
+  e.type = type;
+  e.data = codec::to_doc(data);
+  e.user_id = self->state.current.user_id;
+  self->send(self->state.events, atoms::emit::value, std::move(e));
+}
+
+void publish_task(self_ptr self) {
+  self->send(self->state.engine, atoms::task_changed::value, self->state.current);
+}
+
+void publish_plan(self_ptr self) {
+  self->state.the_plan.updated_at = now_ms();
+  self->send(self->state.engine, atoms::plan_changed::value, self->state.the_plan);
+}
+
+void set_status(self_ptr self, task_status next) {
+  auto& t = self->state.current;
+  t.status = next;
+  t.updated_at = now_ms();
+  if (is_terminal(next)) t.completed_at = t.updated_at;
+}
+
+plan_step* find_step(self_ptr self, const std::string& step_id) {
+  for (auto& s : self->state.the_plan.steps)
+    if (s.id == step_id) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> artifact_names(self_ptr self) {
+  std::set<std::string> names;
+  for (const auto& r : self->state.results)
+    for (const auto& a : r.artifacts) names.insert(a.name);
+  return {names.begin(), names.end()};
+}
+
+/// Stops every child still running (steps, monitor) and leaves.
+void finish(self_ptr self) {
+  ++self->state.deadline_generation;  // a pending deadline becomes stale
+  for (auto& [addr, step] : self->state.running) self->send_exit(step.handle, caf::exit_reason::kill);
+  self->state.running.clear();
+  if (self->state.monitor) self->send_exit(self->state.monitor, caf::exit_reason::user_shutdown);
+  self->quit();
+}
+
+/// Marks the steps that never ran as skipped.
+void skip_remaining(self_ptr self) {
+  if (!self->state.scheduler) return;
+  self->state.scheduler->halt();
+  for (const auto& id : self->state.scheduler->not_run())
+    if (auto* s = find_step(self, id)) s->status = step_status::skipped;
+  for (auto& [addr, running] : self->state.running)
+    if (auto* s = find_step(self, running.step_id); s && s->status == step_status::running)
+      s->status = step_status::skipped;
+}
+
+void end_failed(self_ptr self, std::vector<std::string> errors) {
+  if (is_terminal(self->state.current.status)) return;
+  skip_remaining(self);
+  if (self->state.has_plan) publish_plan(self);
+  auto& t = self->state.current;
+  t.result.present = true;
+  t.result.success = false;
+  t.result.errors = std::move(errors);
+  t.result.artifacts = artifact_names(self);
+  set_status(self, task_status::failed);
+  json::array errs;
+  for (const auto& e : t.result.errors) errs.emplace_back(e);
+  emit(self, "task_failed", {{"errors", errs}});
+  publish_task(self);
+  finish(self);
+}
+
+void end_cancelled(self_ptr self, const std::string& who, const std::string& reason) {
+  if (is_terminal(self->state.current.status)) return;
+  skip_remaining(self);
+  if (self->state.has_plan) publish_plan(self);
+  auto& t = self->state.current;
+  t.result.present = true;
+  t.result.success = false;
+  t.result.errors = {reason};
+  t.result.artifacts = artifact_names(self);
+  set_status(self, task_status::cancelled);
+  emit(self, "task_cancelled", {{"reason", reason}, {"cancelled_by", who}});
+  publish_task(self);
+  finish(self);
+}
+
+void start_verification(self_ptr self);
+void schedule_steps(self_ptr self);
+
+void on_step_result(self_ptr self, const std::string& step_id, execution_result result) {
+  auto* step = find_step(self, step_id);
+  if (step == nullptr || step->status != step_status::running) return;  // already handled
+  bool ok = result.status == execution_status::success;
+  step->status = ok ? step_status::completed : step_status::failed;
+  step->completed_at = result.completed_at ? result.completed_at : now_ms();
+  step->duration_ms = step->completed_at - step->started_at;
+  if (ok) self->state.scheduler->mark_completed(step_id);
+  else self->state.scheduler->mark_failed(step_id);
+
+  json::array names;
+  for (const auto& a : result.artifacts) names.emplace_back(a.name);
+  json::object data{{"step_id", step_id},
+                    {"action", step->action},
+                    {"status", std::string(to_string(result.status))},
+                    {"duration", step->duration_ms},
+                    {"artifacts", names}};
+  if (!step->component.empty()) data["component"] = step->component;
+  if (!ok) data["error"] = result.error.message;
+  emit(self, ok ? "step_completed" : "step_failed", std::move(data));
+
+  // Resources a deployment step created feed the during-execution monitor.
+  if (ok && !result.outputs.empty_object()) {
+    auto outputs = codec::to_json(result.outputs);
+    if (auto* obj = outputs.if_object()) {
+      if (auto* n = obj->if_contains("resources_created"); n && n->is_number()) {
+        auto count = static_cast<int32_t>(n->to_number<double>());
+        if (count > 0) self->send(self->state.monitor, atoms::progress::value, count, now_ms());
+      }
+    }
+  }
+  self->send(self->state.engine, atoms::step_finished::value, self->state.current.id, result);
+  std::string error_text = result.error.message;
+  self->state.results.push_back(std::move(result));
+  publish_plan(self);
+
+  if (!ok) {
+    // Fail fast: running siblings are stopped and whatever did not run is skipped.
+    end_failed(self, {"step " + step_id + " (" + step->action + ") failed: " + error_text});
+    return;
+  }
+  schedule_steps(self);
+}
+
+void on_step_error(self_ptr self, const std::string& step_id, const std::string& why) {
+  auto* step = find_step(self, step_id);
+  if (step == nullptr || step->status != step_status::running) return;
+  execution_result r;
+  r.id = self->state.ids.next("exec");
+  r.plan_id = self->state.the_plan.id;
+  r.step_id = step_id;
+  r.status = execution_status::failure;
+  r.started_at = step->started_at;
+  r.completed_at = now_ms();
+  r.duration_ms = r.completed_at - r.started_at;
+  r.error.code = "step_crashed";
+  r.error.message = why;
+  on_step_result(self, step_id, std::move(r));
+}
+
+void schedule_steps(self_ptr self) {
+  auto& st = self->state;
+  for (const auto& step_id : st.scheduler->take_ready()) {
+    auto* step = find_step(self, step_id);
+    step->status = step_status::running;
+    step->started_at = now_ms();
+    json::object data{{"step_id", step_id}, {"action", step->action}};
+    if (!step->component.empty()) data["component"] = step->component;
+    emit(self, "step_started", std::move(data));
+
+    auto child = self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver);
+    st.running[child.address()] = {step_id, caf::actor_cast<caf::actor>(child)};
+    step_job job;
+    job.the_plan = st.the_plan;
+    job.step_id = step_id;
+    job.context = st.current.context;
+    job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+    job.completed = st.results;
+    job.result_id = st.ids.next("exec");
+    auto addr = child.address();
+    self->request(child, st.runtime.child_timeout, atoms::run_step::value, std::move(job))
+        .then(
+            [=](execution_result& r) {
+              self->state.running.erase(addr);
+              on_step_result(self, step_id, std::move(r));
+            },
+            [=](caf::error& err) {
+              // A crashed child also sends a down message carrying the
+              // exception text; that one reports. Only a timeout is ours.
+              if (err != caf::sec::request_timeout) return;
+              auto it = self->state.running.find(addr);
+              if (it != self->state.running.end()) {
+                self->send_exit(it->second.handle, caf::exit_reason::kill);
+                self->state.running.erase(it);
+              }
+              on_step_error(self, step_id,
+                            "step " + step_id + " did not finish within " +
+                                std::to_string(self->state.runtime.child_timeout.count()) +
+                                " ms and was stopped");
+            });
+  }
+  if (st.scheduler->finished() && !st.scheduler->failed_any()) start_verification(self);
+}
+
+void begin_execution(self_ptr self) {
+  auto& st = self->state;
+  set_status(self, task_status::executing);
+  st.execution_id = st.ids.next("exec");
+  st.current.execution.execution_id = st.execution_id;
+  st.the_plan.status = plan_status::executing;
+  publish_plan(self);
+  emit(self, "execution_started",
+       {{"plan_id", st.the_plan.id},
+        {"execution_id", st.execution_id},
+        {"steps", st.the_plan.steps.size()}});
+  publish_task(self);
+  // The execution timeout is a timer owned by this actor.
+  self->delayed_send(self, std::chrono::seconds(st.runtime.policy.execution_timeout_s),
+                     atoms::deadline::value, st.deadline_generation);
+  st.scheduler.emplace(st.the_plan.steps);
+  schedule_steps(self);
+}
+
+void approve_plan(self_ptr self, const std::string& approver, const std::string& comment) {
+  auto& p = self->state.the_plan;
+  p.status = plan_status::approved;
+  p.approved_by = approver;
+  p.approved_at = now_ms();
+  json::object data{{"plan_id", p.id}, {"approved_by", approver}};
+  if (!comment.empty()) data["comment"] = comment;
+  emit(self, "plan_approved", std::move(data));
+  begin_execution(self);
+}
+
+void finish_completed(self_ptr self, const verification_result& v) {
+  auto& st = self->state;
+  auto& t = st.current;
+  st.the_plan.status = plan_status::completed;
+  publish_plan(self);
+  json::object outputs{{"plan_id", st.the_plan.id},
+                       {"estimated_cost", st.the_plan.estimated_cost},
+                       {"estimated_duration", st.the_plan.estimated_duration_s},
+                       {"risk_level", std::string(to_string(st.the_plan.risk_level))},
+                       {"verification_status", std::string(to_string(v.status))}};
+  for (const auto& r : st.results)
+    if (r.step_id == "apply_deployment" || r.step_id == "plan_deployment")
+      outputs[r.step_id] = codec::to_json(r.outputs);
+  t.result.present = true;
+  t.result.success = true;
+  t.result.outputs = codec::to_doc(outputs);
+  t.result.artifacts = artifact_names(self);
+  t.result.errors.clear();
+  set_status(self, task_status::completed);
+  json::array names;
+  for (const auto& n : t.result.artifacts) names.emplace_back(n);
+  emit(self, "task_completed",
+       {{"duration", t.completed_at - t.created_at}, {"artifacts", names}});
+  publish_task(self);
+  finish(self);
+}
+
+void run_post_checks(self_ptr self, verification_result v) {
+  auto& st = self->state;
+  self->request(st.monitor, st.runtime.child_timeout, atoms::post_check::value, st.the_plan,
+                st.results, v)
+      .then(
+          [=](safety_report& report) {
+            json::array blockers;
+            for (const auto& b : report.blockers) blockers.emplace_back(b.message);
+            emit(self, "safety_checks_completed",
+                 {{"phase", "post_execution"},
+                  {"passed", report.passed},
+                  {"checks", report.results.size()},
+                  {"blockers", blockers}});
+            std::vector<std::string> errors;
+            if (v.status == verification_status::failed)
+              for (const auto& c : v.checks)
+                if (c.status == check_status::failed)
+                  errors.push_back("verification check " + c.id + " failed: " +
+                                   (c.error.empty() ? c.description : c.error));
+            for (const auto& b : report.blockers)
+              errors.push_back("post-execution safety check " + b.check_id + " failed: " +
+                               b.message);
+            if (errors.empty()) finish_completed(self, v);
+            else end_failed(self, errors);
+          },
+          [=](caf::error& err) {
+            end_failed(self, {"post-execution safety checks did not run: " + render(self, err)});
+          });
+}
+
+void start_verification(self_ptr self) {
+  auto& st = self->state;
+  if (st.current.status != task_status::executing) return;
+  set_status(self, task_status::verifying);
+  emit(self, "verification_started", {{"execution_id", st.execution_id}});
+  publish_task(self);
+  auto verifier = self->spawn<caf::monitored>(verifier::verifier_behavior);
+  verify_job job;
+  job.the_plan = st.the_plan;
+  job.context = st.current.context;
+  job.results = st.results;
+  job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+  job.verification_id = st.ids.next("verif");
+  job.execution_id = st.execution_id;
+  auto req = parse_requirements(st.current.context.requirements);
+  job.cost_limit_usd = req.cost_limit > 0 ? req.cost_limit : st.runtime.policy.cost_limit_usd;
+  self->request(verifier, st.runtime.child_timeout, atoms::verify::value, std::move(job))
+      .then(
+          [=](verification_result& v) {
+            if (is_terminal(self->state.current.status)) return;
+            self->state.current.execution.verification_id = v.id;
+            emit(self, "verification_completed",
+                 {{"verification_id", v.id},
+                  {"status", std::string(to_string(v.status))},
+                  {"summary",
+                   {{"total_checks", v.total_checks},
+                    {"passed", v.passed},
+                    {"failed", v.failed},
+                    {"warnings", v.warnings}}}});
+            self->send(self->state.engine, atoms::verified::value, self->state.current.id, v);
+            run_post_checks(self, std::move(v));
+          },
+          [=](caf::error& err) {
+            end_failed(self, {"verification crashed: " + render(self, err)});
+          });
+}
+
+void after_pre_checks(self_ptr self, const safety_report& report) {
+  auto& st = self->state;
+  json::array blockers;
+  for (const auto& b : report.blockers) blockers.emplace_back(b.message);
+  emit(self, "safety_checks_completed",
+       {{"phase", "pre_execution"},
+        {"passed", report.passed},
+        {"requires_approval", report.requires_approval || st.the_plan.requires_approval},
+        {"checks", report.results.size()},
+        {"blockers", blockers}});
+  if (!report.passed) {
+    std::vector<std::string> errors;
+    for (const auto& b : report.blockers)
+      errors.push_back("safety check " + b.check_id + " blocked execution: " + b.message);
+    end_failed(self, errors);
+    return;
+  }
+  if (report.requires_approval || st.the_plan.requires_approval) {
+    st.the_plan.requires_approval = true;
+    publish_plan(self);
+    set_status(self, task_status::awaiting_approval);
+    std::vector<std::string> reasons;
+    for (const auto& r : report.results)
+      if (r.requires_approval) reasons.push_back(r.message);
+    json::array why;
+    for (const auto& r : reasons) why.emplace_back(r);
+    emit(self, "approval_required",
+         {{"plan_id", st.the_plan.id},
+          {"risk_level", std::string(to_string(st.the_plan.risk_level))},
+          {"reasons", why}});
+    publish_task(self);
+    return;
+  }
+  approve_plan(self, "policy", "");
+}
+
+void on_plan(self_ptr self, plan p) {
+  auto& st = self->state;
+  if (is_terminal(st.current.status)) return;
+  auto validation = planner::validate_plan(p.steps);
+  if (!validation.valid) {
+    end_failed(self, validation.errors);
+    return;
+  }
+  st.the_plan = std::move(p);
+  st.has_plan = true;
+  st.current.execution.plan_id = st.the_plan.id;
+  publish_plan(self);
+  emit(self, "plan_generated",
+       {{"plan_id", st.the_plan.id},
+        {"steps", st.the_plan.steps.size()},
+        {"risk_level", std::string(to_string(st.the_plan.risk_level))},
+        {"requires_approval", st.the_plan.requires_approval},
+        {"estimated_duration", st.the_plan.estimated_duration_s},
+        {"estimated_cost", st.the_plan.estimated_cost}});
+  publish_task(self);
+  st.monitor = self->spawn<caf::monitored>(safety::safety_monitor_behavior,
+                                           caf::actor_cast<task_actor>(self), st.runtime.policy,
+                                           now_ms());
+  self->request(st.monitor, st.runtime.child_timeout, atoms::pre_check::value, st.the_plan)
+      .then([=](safety_report& report) { after_pre_checks(self, report); },
+            [=](caf::error& err) {
+              end_failed(self, {"pre-execution safety checks crashed: " + render(self, err)});
+            });
+}
+
+void start_planning(self_ptr self) {
+  auto& st = self->state;
+  set_status(self, task_status::planning);
+  emit(self, "planning_started", {{"type", std::string(to_string(st.current.type))}});
+  publish_task(self);
+  auto planner_child = self->spawn<caf::monitored>(planner::planner_behavior);
+  plan_job job{st.ids.next("plan"), st.current.id, st.current.type, st.current.context};
+  self->request(planner_child, st.runtime.child_timeout, atoms::make_plan::value, std::move(job))
+      .then([=](plan& p) { on_plan(self, std::move(p)); },
+            [=](caf::error& err) { end_failed(self, {"planning failed: " + render(self, err)}); });
+}
+
+}  // namespace
+
+task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self,
+                                        task initial, engine_actor engine,
+                                        event_log_actor events, task_runtime runtime) {
+  auto& st = self->state;
+  st.current = std::move(initial);
+  st.engine = std::move(engine);
+  st.events = std::move(events);
+  st.runtime = std::move(runtime);
+  // A child that dies without answering (killed, crashed before replying)
+  // fails its step; the pending request's error handler covers the rest.
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto it = self->state.running.find(dm.source);
+    if (it == self->state.running.end() || dm.reason == caf::exit_reason::normal) return;
+    auto step_id = it->second.step_id;
+    self->state.running.erase(it);
+    on_step_error(self, step_id,
+                  "step " + step_id + " crashed: " + render(self, dm.reason));
+  });
+  // A bug in this actor's own logic fails the task instead of losing it.
+  self->set_exception_handler([=](std::exception_ptr& eptr) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("task {}: internal error in the task actor: {}", self->state.current.id, what);
+    if (!is_terminal(self->state.current.status)) {
+      auto& t = self->state.current;
+      t.result.present = true;
+      t.result.success = false;
+      t.result.errors = {"internal error: " + what};
+      set_status(self, task_status::failed);
+      emit(self, "task_failed", {{"errors", json::array{t.result.errors.front()}}});
+      publish_task(self);
+    }
+    return caf::exit_reason::user_shutdown;
+  });
+  return {
+      [=](atoms::start) { start_planning(self); },
+      [=](atoms::approve, const std::string& approver,
+          const std::string& comment) -> caf::result<plan> {
+        if (self->state.current.status != task_status::awaiting_approval)
+          return make_error(errc::wrong_state,
+                            "plan " + self->state.the_plan.id + " is not awaiting approval (task is " +
+                                std::string(to_string(self->state.current.status)) + ")");
+        approve_plan(self, approver, comment);
+        return self->state.the_plan;
+      },
+      [=](atoms::reject, const std::string& who, const std::string& reason) -> caf::result<plan> {
+        if (self->state.current.status != task_status::awaiting_approval)
+          return make_error(errc::wrong_state,
+                            "plan " + self->state.the_plan.id + " is not awaiting approval (task is " +
+                                std::string(to_string(self->state.current.status)) + ")");
+        auto& p = self->state.the_plan;
+        p.status = plan_status::rejected;
+        emit(self, "plan_rejected", {{"plan_id", p.id}, {"reason", reason}, {"rejected_by", who}});
+        auto answer = p;
+        end_cancelled(self, who, "plan rejected: " + reason);
+        return answer;
+      },
+      [=](atoms::cancel, const std::string& who) -> caf::result<task> {
+        if (is_terminal(self->state.current.status))
+          return make_error(errc::wrong_state,
+                            "task " + self->state.current.id + " is already " +
+                                std::string(to_string(self->state.current.status)));
+        end_cancelled(self, who, "cancelled by " + who);
+        return self->state.current;
+      },
+      [=](atoms::violation, const safety_check_result& failed) {
+        if (is_terminal(self->state.current.status)) return;
+        json::object data{{"check_id", failed.check_id}, {"message", failed.message}};
+        emit(self, "safety_violation", std::move(data));
+        end_failed(self, {"safety violation (" + failed.check_id + "): " + failed.message});
+      },
+      [=](atoms::deadline, uint64_t generation) {
+        if (generation != self->state.deadline_generation) return;
+        if (is_terminal(self->state.current.status)) return;
+        auto msg = "execution exceeded its timeout of " +
+                   std::to_string(self->state.runtime.policy.execution_timeout_s) + " s";
+        emit(self, "safety_violation", {{"check_id", "execution_timeout"}, {"message", msg}});
+        end_failed(self, {"safety violation (execution_timeout): " + msg});
+      },
+  };
+}
+
+}  // namespace ce::tasks

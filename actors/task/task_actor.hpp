@@ -1,0 +1,54 @@
+// The task actor: one per execution. It walks the task through its life cycle
+// and supervises its children (planner, safety monitor, one executor-step
+// actor per plan step, verifier). A child that throws or dies fails its step
+// or phase with a clear message; it never takes the node down.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/safety/safety_checks.hpp"
+#include "actors/task/step_scheduler.hpp"
+#include "messages/ids.hpp"
+#include "messages/interfaces.hpp"
+
+namespace ce::tasks {
+
+/// Node-wide settings a task actor needs.
+struct task_runtime {
+  std::string artifacts_root;  // <data-dir>/artifacts; each task writes below <root>/<task id>
+  safety::safety_policy policy;
+  std::string driver = "simulated";
+  std::chrono::milliseconds child_timeout{std::chrono::minutes(10)};
+};
+
+struct running_step {
+  std::string step_id;
+  caf::actor handle;
+};
+
+struct task_state {
+  task current;
+  plan the_plan;
+  bool has_plan = false;
+  std::vector<execution_result> results;
+  std::optional<task_logic::step_scheduler> scheduler;
+  safety_monitor_actor monitor;
+  std::unordered_map<caf::actor_addr, running_step> running;  // step children
+  engine_actor engine;
+  event_log_actor events;
+  task_runtime runtime;
+  id_generator ids;
+  uint64_t deadline_generation = 0;
+  std::string execution_id;
+  static inline const char* name = "task";
+};
+
+task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self,
+                                        task initial, engine_actor engine,
+                                        event_log_actor events, task_runtime runtime);
+
+}  // namespace ce::tasks

@@ -1,0 +1,25 @@
+#include "actors/verifier/verifier_actor.hpp"
+
+#include "actors/verifier/verifier.hpp"
+#include "messages/clock.hpp"
+#include "messages/requirements.hpp"
+
+namespace ce::verifier {
+
+verifier_actor::behavior_type verifier_behavior(verifier_actor::pointer self) {
+  return {
+      [=](atoms::verify, const verify_job& job) {
+        self->quit();
+        verification_input in;
+        in.p = &job.the_plan;
+        in.context = &job.context;
+        in.req = parse_requirements(job.context.requirements);
+        in.results = &job.results;
+        in.workspace_dir = job.workspace_dir;
+        in.cost_limit_usd = job.cost_limit_usd;
+        return verify(in, job.verification_id, job.execution_id, now_ms());
+      },
+  };
+}
+
+}  // namespace ce::verifier

@@ -1,0 +1,14 @@
+// core-engine: the server executable.
+#include <iostream>
+
+#include "config/settings.hpp"
+#include "net/node.hpp"
+
+int main(int argc, char** argv) {
+  auto loaded = ce::config::load(std::vector<std::string>(argv + 1, argv + argc));
+  if (loaded.should_exit) {
+    (loaded.exit_code == 0 ? std::cout : std::cerr) << loaded.message;
+    return loaded.exit_code;
+  }
+  return ce::net::run_node(loaded.values);
+}

@@ -1,0 +1,198 @@
+#include "config/settings.hpp"
+
+#include <cstdlib>
+#include <sstream>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+namespace ce::config {
+
+namespace {
+
+/// Environment variables and the flag each one stands for. They are turned
+/// into leading command-line arguments, so a real flag given later wins and
+/// both win over the config file (CLI11 fills from the file only what is unset).
+const std::vector<std::pair<const char*, const char*>> environment_flags = {
+    {"PORT", "--port"},
+    {"WS_PORT", "--ws-port"},
+    {"BIND", "--bind"},
+    {"DATA_DIR", "--data-dir"},
+    {"LOG_LEVEL", "--log-level"},
+    {"GENERATOR_SERVICE_URL", "--generator-service-url"},
+    {"NODE_ID", "--node-id"},
+};
+
+const char* real_getenv(const char* name) { return std::getenv(name); }
+
+void declare(CLI::App& app, settings& s) {
+  auto last = [](CLI::Option* o) { return o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); };
+  // network
+  last(app.add_option("--bind", s.bind, "Address the HTTP and WebSocket listeners bind to (env BIND)")
+           ->capture_default_str());
+  last(app.add_option("--port", s.http_port, "HTTP port; 0 picks a free one (env PORT)")
+           ->capture_default_str());
+  last(app.add_option("--ws-port", s.ws_port, "WebSocket port; 0 picks a free one (env WS_PORT)")
+           ->capture_default_str());
+  last(app.add_option("--io-threads", s.io_threads, "Threads serving HTTP/WebSocket I/O")
+           ->capture_default_str());
+  last(app.add_option("--max-body-bytes", s.max_body_bytes,
+                      "Largest request body accepted; larger ones get 413")
+           ->capture_default_str());
+  app.add_flag("--legacy-api", s.legacy_api,
+               "Behave like the original service: handled errors answer HTTP 200 with "
+               "success:false, execute is synchronous");
+  // storage
+  last(app.add_option("--data-dir", s.data_dir, "Directory for generated artifacts and state (env DATA_DIR)")
+           ->capture_default_str());
+  // engine
+  last(app.add_option("--node-id", s.node_id, "This node's name in ids and events (env NODE_ID); "
+                                               "default: derived from host name and port"));
+  last(app.add_option("--actor-threads", s.actor_threads, "Actor scheduler threads; 0 = one per core")
+           ->capture_default_str());
+  last(app.add_option("--deployment-driver", s.deployment_driver,
+                      "How deployment steps reach infrastructure; 'simulated' touches no cloud")
+           ->capture_default_str());
+  last(app.add_option("--generator-service-url", s.generator_service_url,
+                      "Generator Service base URL (env GENERATOR_SERVICE_URL); empty = built-in "
+                      "templates"));
+  last(app.add_option("--wait-timeout", s.wait_timeout_s,
+                      "Longest time in seconds an execute?wait=true answer waits")
+           ->capture_default_str());
+  // safety policy
+  last(app.add_option("--cost-limit", s.cost_limit_usd,
+                      "Monthly cost limit in USD for a plan, unless its requirements set cost_limit")
+           ->capture_default_str());
+  last(app.add_option("--production-requires-approval", s.production_requires_approval,
+                      "Production plans wait for approval (true/false)")
+           ->capture_default_str());
+  last(app.add_option("--approval-risk-threshold", s.approval_risk_threshold,
+                      "Plans at or above this risk level wait for approval (low|medium|high|critical)")
+           ->capture_default_str());
+  last(app.add_option("--max-resources-per-minute", s.max_resources_per_minute,
+                      "During execution, more resources created per minute abort the task")
+           ->capture_default_str());
+  last(app.add_option("--execution-timeout", s.execution_timeout_s,
+                      "Seconds a task may execute before it is aborted")
+           ->capture_default_str());
+  last(app.add_option("--cost-anomaly-factor", s.cost_anomaly_factor,
+                      "Post-execution: actual cost above estimate x factor is an anomaly")
+           ->capture_default_str());
+  // logging
+  last(app.add_option("--log-level", s.log_level,
+                      "trace|debug|info|warn|error|critical|off (env LOG_LEVEL)")
+           ->capture_default_str());
+}
+
+/// Checks that need more than a type: every problem is reported, not just the first.
+std::vector<std::string> validate(const settings& s) {
+  std::vector<std::string> errors;
+  auto in = [](const std::string& v, std::initializer_list<const char*> allowed) {
+    for (auto a : allowed)
+      if (v == a) return true;
+    return false;
+  };
+  if (s.bind.empty()) errors.emplace_back("--bind must not be empty");
+  if (s.io_threads < 1 || s.io_threads > 64) errors.emplace_back("--io-threads must be between 1 and 64");
+  if (s.actor_threads < 0 || s.actor_threads > 256)
+    errors.emplace_back("--actor-threads must be between 0 and 256");
+  if (s.max_body_bytes < 1024 || s.max_body_bytes > (64u << 20))
+    errors.emplace_back("--max-body-bytes must be between 1024 and 67108864");
+  if (s.data_dir.empty()) errors.emplace_back("--data-dir must not be empty");
+  if (s.deployment_driver != "simulated")
+    errors.emplace_back("--deployment-driver must be 'simulated' (the only built-in driver)");
+  if (s.wait_timeout_s < 1) errors.emplace_back("--wait-timeout must be at least 1 second");
+  if (s.cost_limit_usd <= 0) errors.emplace_back("--cost-limit must be positive");
+  if (!in(s.approval_risk_threshold, {"low", "medium", "high", "critical"}))
+    errors.emplace_back("--approval-risk-threshold must be one of low, medium, high, critical");
+  if (s.max_resources_per_minute < 1) errors.emplace_back("--max-resources-per-minute must be at least 1");
+  if (s.execution_timeout_s < 1) errors.emplace_back("--execution-timeout must be at least 1 second");
+  if (s.cost_anomaly_factor < 1) errors.emplace_back("--cost-anomaly-factor must be at least 1");
+  if (!in(s.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"}))
+    errors.emplace_back("--log-level must be one of trace, debug, info, warn, error, critical, off");
+  if (!s.generator_service_url.empty() && s.generator_service_url.rfind("http://", 0) != 0 &&
+      s.generator_service_url.rfind("https://", 0) != 0)
+    errors.emplace_back("--generator-service-url must start with http:// or https://");
+  return errors;
+}
+
+}  // namespace
+
+load_result load(const std::vector<std::string>& args, const char* (*environ_lookup)(const char*)) {
+  if (environ_lookup == nullptr) environ_lookup = real_getenv;
+  load_result out;
+  CLI::App app{"core-engine: plans, checks, executes and verifies infrastructure-generation tasks",
+               "core-engine"};
+  app.set_config("--config", "", "Read settings from this TOML/INI file (key = value per line)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.allow_config_extras(false);  // a misspelt key in the file is an error, not ignored
+  declare(app, out.values);
+
+  // CLI11 wants argv in reverse order when given a vector.
+  std::vector<std::string> argv;
+  for (const auto& [var, flag] : environment_flags)
+    if (const char* v = environ_lookup(var); v != nullptr && *v != '\0')
+      argv.push_back(std::string(flag) + "=" + v);
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> reversed(argv.rbegin(), argv.rend());
+
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out.should_exit = true;
+    out.exit_code = 0;
+    out.message = app.help();
+    return out;
+  } catch (const CLI::ParseError& e) {
+    out.should_exit = true;
+    out.exit_code = 2;
+    out.message = std::string("core-engine: ") + e.what() + "\nRun with --help for the options.";
+    return out;
+  }
+  if (auto errors = validate(out.values); !errors.empty()) {
+    std::ostringstream msg;
+    for (const auto& e : errors) msg << "core-engine: " << e << '\n';
+    out.should_exit = true;
+    out.exit_code = 2;
+    out.message = msg.str();
+  }
+  return out;
+}
+
+std::string default_config_text() {
+  return R"(# core-engine configuration. Every key is optional; the values shown are the
+# built-in defaults. Precedence: command-line flag > environment variable >
+# this file > default. Start with: core-engine --config config/core-engine.toml
+
+# -- network
+bind = "127.0.0.1"            # env BIND
+port = 3004                   # HTTP port, env PORT; 0 picks a free port
+ws-port = 3104                # WebSocket port, env WS_PORT
+io-threads = 2                # threads serving HTTP/WebSocket I/O
+max-body-bytes = 1048576      # larger request bodies are refused with 413
+legacy-api = false            # true: answer like the original service (HTTP 200 on errors, sync execute)
+
+# -- storage
+data-dir = "./data"           # generated artifacts and state, env DATA_DIR
+
+# -- engine
+# node-id = "node-a"          # default: derived from host name and port, env NODE_ID
+actor-threads = 0             # 0 = one per core
+deployment-driver = "simulated"   # the built-in driver touches no cloud
+# generator-service-url = "http://localhost:3003"   # env GENERATOR_SERVICE_URL; unset = built-in templates
+wait-timeout = 300            # seconds an execute?wait=true may wait
+
+# -- safety policy
+cost-limit = 10000            # USD per month, unless a task's requirements set cost_limit
+production-requires-approval = true
+approval-risk-threshold = "high"  # low|medium|high|critical
+max-resources-per-minute = 120
+execution-timeout = 3600      # seconds
+cost-anomaly-factor = 1.5
+
+# -- logging
+log-level = "info"            # trace|debug|info|warn|error|critical|off, env LOG_LEVEL
+)";
+}
+
+}  // namespace ce::config

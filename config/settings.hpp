@@ -1,0 +1,56 @@
+// Every setting of a core-engine node, declared once in settings.cpp with its
+// name, description, default and validation. Sources, strongest first:
+// command-line flag > environment variable > config file > built-in default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ce::config {
+
+struct settings {
+  // -- network
+  std::string bind = "127.0.0.1";
+  uint16_t http_port = 3004;
+  uint16_t ws_port = 3104;
+  int io_threads = 2;                  // Beast I/O threads
+  std::size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
+  bool legacy_api = false;             // the original service's error/execute behaviour
+  // -- storage
+  std::string data_dir = "./data";
+  // -- engine
+  std::string node_id;                 // empty: derived from host name and port
+  int actor_threads = 0;               // 0: CAF default (one per core)
+  std::string deployment_driver = "simulated";
+  std::string generator_service_url;   // empty: the built-in generator
+  int64_t wait_timeout_s = 300;        // longest ?wait=true / legacy execute answer
+  // -- safety policy
+  double cost_limit_usd = 10000;
+  bool production_requires_approval = true;
+  std::string approval_risk_threshold = "high";
+  int max_resources_per_minute = 120;
+  int64_t execution_timeout_s = 3600;
+  double cost_anomaly_factor = 1.5;
+  // -- logging
+  std::string log_level = "info";
+};
+
+/// What load() decided: run with `values`, or exit with `exit_code` after
+/// printing `message` (help text, or every error found, one per line).
+struct load_result {
+  settings values;
+  bool should_exit = false;
+  int exit_code = 0;
+  std::string message;
+};
+
+/// Reads flags, environment and the config file (--config FILE; without it,
+/// none). `environ_lookup` exists so tests can supply their own environment.
+load_result load(const std::vector<std::string>& args,
+                 const char* (*environ_lookup)(const char*) = nullptr);
+
+/// The commented default config file's text (config/core-engine.ini mirrors it).
+std::string default_config_text();
+
+}  // namespace ce::config

@@ -1,0 +1,54 @@
+// Message tags. CAF 0.17 atoms: at most 10 characters.
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace ce::atoms {
+
+// front-end -> engine
+using create = caf::atom_constant<caf::atom("create")>;
+using execute = caf::atom_constant<caf::atom("execute")>;
+using execute_wait = caf::atom_constant<caf::atom("exec_wait")>;
+using get_task = caf::atom_constant<caf::atom("get_task")>;
+using list_tasks = caf::atom_constant<caf::atom("list_tasks")>;
+using cancel = caf::atom_constant<caf::atom("cancel")>;
+using get_plan = caf::atom_constant<caf::atom("get_plan")>;
+using generate_plan = caf::atom_constant<caf::atom("gen_plan")>;
+using validate_plan = caf::atom_constant<caf::atom("valid_plan")>;
+using optimize_plan = caf::atom_constant<caf::atom("opt_plan")>;
+using approve = caf::atom_constant<caf::atom("approve")>;
+using reject = caf::atom_constant<caf::atom("reject")>;
+using safety_check = caf::atom_constant<caf::atom("safety")>;
+using list_artifacts = caf::atom_constant<caf::atom("artifacts")>;
+using get_artifact = caf::atom_constant<caf::atom("artifact")>;
+using statistics = caf::atom_constant<caf::atom("stats")>;
+
+// task actor -> engine
+using task_changed = caf::atom_constant<caf::atom("task_chg")>;
+using plan_changed = caf::atom_constant<caf::atom("plan_chg")>;
+using step_finished = caf::atom_constant<caf::atom("step_done")>;
+using verified = caf::atom_constant<caf::atom("verified")>;
+
+// engine -> task actor, task actor -> itself
+using start = caf::atom_constant<caf::atom("start")>;
+using deadline = caf::atom_constant<caf::atom("deadline")>;
+
+// task actor -> children
+using make_plan = caf::atom_constant<caf::atom("make_plan")>;
+using pre_check = caf::atom_constant<caf::atom("pre_check")>;
+using post_check = caf::atom_constant<caf::atom("post_check")>;
+using progress = caf::atom_constant<caf::atom("progress")>;
+using run_step = caf::atom_constant<caf::atom("run_step")>;
+using verify = caf::atom_constant<caf::atom("verify")>;
+// safety monitor -> task actor
+using violation = caf::atom_constant<caf::atom("violation")>;
+
+// event log
+using emit = caf::atom_constant<caf::atom("emit")>;
+using task_events = caf::atom_constant<caf::atom("task_evts")>;
+using list_events = caf::atom_constant<caf::atom("list_evts")>;
+using count_events = caf::atom_constant<caf::atom("count_evts")>;
+using subscribe = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe = caf::atom_constant<caf::atom("unsub")>;
+
+}  // namespace ce::atoms

@@ -1,0 +1,121 @@
+// Every typed actor interface of a core-engine node, one comment per handler.
+// Reading this file tells you how the system talks to itself.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_behavior.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/domain.hpp"
+#include "messages/protocol.hpp"
+
+namespace ce {
+
+/// The event log: stamps every event with its per-node `seq`, keeps it, and
+/// answers reads.
+using event_log_actor = caf::typed_actor<
+    /// Stamps (id, seq, timestamp) and appends an event. No answer: emitters
+    /// never wait for the log.
+    caf::reacts_to<atoms::emit, event>,
+    /// A task's events with seq > since, oldest first.
+    caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
+    /// All events, newest first, one page.
+    caf::replies_to<atoms::list_events, event_query>::with<event_page>,
+    /// How many events the node holds.
+    caf::replies_to<atoms::count_events>::with<uint64_t>>;
+
+/// The engine: registry of tasks and plans, statistics; spawns one task actor
+/// per execution. Every request names its caller.
+using engine_actor = caf::typed_actor<
+    /// Stores a new task (status pending) from a validated draft; answers it.
+    caf::replies_to<atoms::create, caller_identity, task>::with<task>,
+    /// Starts executing a pending task in the background; answers it (planning).
+    caf::replies_to<atoms::execute, caller_identity, std::string>::with<task>,
+    /// Starts executing and answers once the task is terminal or awaits approval.
+    caf::replies_to<atoms::execute_wait, caller_identity, std::string>::with<execution_outcome>,
+    /// One task by id.
+    caf::replies_to<atoms::get_task, caller_identity, std::string>::with<task>,
+    /// Tasks matching the query, newest first, one page.
+    caf::replies_to<atoms::list_tasks, caller_identity, task_query>::with<task_page>,
+    /// Cancels a non-terminal task; answers it (cancelled).
+    caf::replies_to<atoms::cancel, caller_identity, std::string>::with<task>,
+    /// One plan by id.
+    caf::replies_to<atoms::get_plan, caller_identity, std::string>::with<plan>,
+    /// Makes and stores a plan without a task.
+    caf::replies_to<atoms::generate_plan, caller_identity, task_type, task_context>::with<plan>,
+    /// Structural validation of a stored plan.
+    caf::replies_to<atoms::validate_plan, caller_identity, std::string>::with<plan_validation>,
+    /// Structural validation of steps given inline.
+    caf::replies_to<atoms::validate_plan, caller_identity, std::vector<plan_step>>::with<
+        plan_validation>,
+    /// A stored plan with parallel stages marked and its duration recomputed.
+    caf::replies_to<atoms::optimize_plan, caller_identity, std::string>::with<plan>,
+    /// Approves a plan (comment); a task waiting on it resumes.
+    caf::replies_to<atoms::approve, caller_identity, std::string, std::string>::with<plan>,
+    /// Rejects a plan (reason); a task waiting on it ends cancelled.
+    caf::replies_to<atoms::reject, caller_identity, std::string, std::string>::with<plan>,
+    /// Runs one safety phase for (task id, plan id).
+    caf::replies_to<atoms::safety_check, caller_identity, std::string, std::string,
+                    safety_phase>::with<safety_report>,
+    /// A task's artifacts (latest version of each name).
+    caf::replies_to<atoms::list_artifacts, caller_identity, std::string>::with<
+        std::vector<artifact>>,
+    /// One artifact of a task by file name.
+    caf::replies_to<atoms::get_artifact, caller_identity, std::string, std::string>::with<
+        artifact>,
+    /// Node statistics.
+    caf::replies_to<atoms::statistics, caller_identity>::with<engine_statistics>,
+    /// From a task actor: the task's new state.
+    caf::reacts_to<atoms::task_changed, task>,
+    /// From a task actor: its plan's new state (approval, step statuses).
+    caf::reacts_to<atoms::plan_changed, plan>,
+    /// From a task actor: one step's result (task id, result).
+    caf::reacts_to<atoms::step_finished, std::string, execution_result>,
+    /// From a task actor: the verification result (task id, result).
+    caf::reacts_to<atoms::verified, std::string, verification_result>>;
+
+/// One task's life: pending -> planning -> (awaiting_approval) -> executing ->
+/// verifying -> completed | failed | cancelled. Supervises its children.
+using task_actor = caf::typed_actor<
+    /// Begin planning.
+    caf::reacts_to<atoms::start>,
+    /// Approve the waiting plan (approver, comment); answers the plan.
+    caf::replies_to<atoms::approve, std::string, std::string>::with<plan>,
+    /// Reject the waiting plan (who, reason); the task ends cancelled.
+    caf::replies_to<atoms::reject, std::string, std::string>::with<plan>,
+    /// Cancel in any non-terminal state (who); answers the task.
+    caf::replies_to<atoms::cancel, std::string>::with<task>,
+    /// From the safety monitor: a during-execution check failed.
+    caf::reacts_to<atoms::violation, safety_check_result>,
+    /// Timer: the execution timeout of generation N fired.
+    caf::reacts_to<atoms::deadline, uint64_t>>;
+
+/// Child: makes the plan.
+using planner_actor = caf::typed_actor<caf::replies_to<atoms::make_plan, plan_job>::with<plan>>;
+
+/// Child: pre-, during- and post-execution safety.
+using safety_monitor_actor = caf::typed_actor<
+    /// The ten pre-execution checks on a plan.
+    caf::replies_to<atoms::pre_check, plan>::with<safety_report>,
+    /// During execution: N resources created at time T; a violation is sent to the task.
+    caf::reacts_to<atoms::progress, int32_t, timestamp_ms>,
+    /// The three post-execution checks.
+    caf::replies_to<atoms::post_check, plan, std::vector<execution_result>,
+                    verification_result>::with<safety_report>>;
+
+/// Child: runs one plan step, then exits.
+using step_actor =
+    caf::typed_actor<caf::replies_to<atoms::run_step, step_job>::with<execution_result>>;
+
+/// Child: verifies what the execution produced.
+using verifier_actor =
+    caf::typed_actor<caf::replies_to<atoms::verify, verify_job>::with<verification_result>>;
+
+}  // namespace ce

@@ -1,0 +1,165 @@
+// Requests and replies exchanged between the front-end, the engine, task
+// actors and their children, beyond the domain objects themselves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/domain.hpp"
+
+namespace ce {
+
+/// Filters and page position of GET /api/tasks. Empty strings: no filter.
+struct task_query {
+  std::string user_id;
+  std::string status;
+  std::string type;
+  std::string prio;
+  uint32_t limit = 50;
+  std::string cursor;  // opaque; empty: first page
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_query& x) {
+  return f(caf::meta::type_name("task_query"), x.user_id, x.status, x.type, x.prio, x.limit,
+           x.cursor);
+}
+
+struct task_page {
+  std::vector<task> tasks;
+  std::string next_cursor;  // empty: last page
+  uint64_t total = 0;       // matching tasks, all pages
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_page& x) {
+  return f(caf::meta::type_name("task_page"), x.tasks, x.next_cursor, x.total);
+}
+
+/// Everything a finished (or approval-waiting) execution produced: the answer
+/// of execute?wait=true and of the legacy synchronous execute.
+struct execution_outcome {
+  task subject;
+  plan the_plan;
+  bool has_plan = false;
+  std::vector<execution_result> results;
+  verification_result verification;
+  bool has_verification = false;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_outcome& x) {
+  return f(caf::meta::type_name("execution_outcome"), x.subject, x.the_plan, x.has_plan,
+           x.results, x.verification, x.has_verification);
+}
+
+/// Position in the global event list (newest first).
+struct event_query {
+  uint32_t limit = 50;
+  std::string cursor;  // opaque; empty: newest
+  std::string task_id; // empty: every task
+  std::string type;    // empty: every type
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_query& x) {
+  return f(caf::meta::type_name("event_query"), x.limit, x.cursor, x.task_id, x.type);
+}
+
+struct event_page {
+  std::vector<event> events;
+  std::string next_cursor;
+  uint64_t total = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_page& x) {
+  return f(caf::meta::type_name("event_page"), x.events, x.next_cursor, x.total);
+}
+
+/// A count per name (statistics by status/type).
+struct named_count {
+  std::string name;
+  uint64_t count = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, named_count& x) {
+  return f(caf::meta::type_name("named_count"), x.name, x.count);
+}
+
+/// GET /api/statistics.
+struct engine_statistics {
+  uint64_t total_tasks = 0;
+  std::vector<named_count> by_status;
+  std::vector<named_count> by_type;
+  std::vector<named_count> by_priority;
+  double average_duration_ms = 0;  // over completed and failed tasks
+  double success_rate = 0;         // completed / terminal, 0..1
+  uint64_t terminal_tasks = 0;
+  uint64_t running_tasks = 0;
+  uint64_t queue_depth = 0;
+  uint64_t awaiting_approval = 0;
+  double throughput_per_minute = 0;  // tasks finished in the last 60 s
+  uint64_t plans = 0;
+  uint64_t events = 0;
+  timestamp_ms started_at = 0;
+  std::string node_id;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {
+  return f(caf::meta::type_name("engine_statistics"), x.total_tasks, x.by_status, x.by_type,
+           x.by_priority, x.average_duration_ms, x.success_rate, x.terminal_tasks,
+           x.running_tasks, x.queue_depth, x.awaiting_approval, x.throughput_per_minute, x.plans,
+           x.events, x.started_at, x.node_id);
+}
+
+/// Work for one executor-step actor.
+struct step_job {
+  plan the_plan;
+  std::string step_id;
+  task_context context;
+  std::string workspace_dir;
+  std::vector<execution_result> completed;  // results of the steps done so far
+  std::string result_id;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, step_job& x) {
+  return f(caf::meta::type_name("step_job"), x.the_plan, x.step_id, x.context, x.workspace_dir,
+           x.completed, x.result_id);
+}
+
+/// Work for the verifier actor.
+struct verify_job {
+  plan the_plan;
+  task_context context;
+  std::vector<execution_result> results;
+  std::string workspace_dir;
+  std::string verification_id;
+  std::string execution_id;
+  double cost_limit_usd = 0;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, verify_job& x) {
+  return f(caf::meta::type_name("verify_job"), x.the_plan, x.context, x.results, x.workspace_dir,
+           x.verification_id, x.execution_id, x.cost_limit_usd);
+}
+
+/// Work for the planner actor.
+struct plan_job {
+  std::string plan_id;
+  std::string task_id;
+  task_type type = task_type::generate;
+  task_context context;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_job& x) {
+  return f(caf::meta::type_name("plan_job"), x.plan_id, x.task_id, x.type, x.context);
+}
+
+/// An artifact's location for download.
+struct artifact_ref {
+  artifact meta;
+  std::string task_id;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, artifact_ref& x) {
+  return f(caf::meta::type_name("artifact_ref"), x.meta, x.task_id);
+}
+
+}  // namespace ce

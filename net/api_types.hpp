@@ -1,0 +1,43 @@
+// What the HTTP layer hands to the REST API and gets back.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "messages/domain.hpp"
+#include "net/beast.hpp"
+
+namespace ce::net {
+
+struct api_request {
+  http::verb method = http::verb::get;
+  std::string method_text;
+  std::vector<std::string> segments;         // decoded path segments
+  std::map<std::string, std::string> query;  // decoded; the first value of a key wins
+  std::string body;
+  std::string content_type;
+  caller_identity caller;
+};
+
+struct api_response {
+  http::status status = http::status::ok;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<http::field, std::string>> headers;
+  std::string file_path;  // non-empty: send this file as the body (artifact downloads)
+};
+
+/// Delivers the answer; may be called from any thread, exactly once.
+using responder = std::function<void(api_response)>;
+
+/// Switches that change how answers look.
+struct api_options {
+  bool legacy = false;  // handled errors answer HTTP 200 with success:false
+  std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds wait_timeout{std::chrono::seconds(300)};
+};
+
+}  // namespace ce::net

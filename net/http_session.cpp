@@ -1,0 +1,122 @@
+#include "net/http_session.hpp"
+
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/responses.hpp"
+
+namespace ce::net {
+
+namespace {
+constexpr auto read_timeout = std::chrono::seconds(60);
+}
+
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
+                           std::size_t max_body_bytes)
+    : stream_(std::move(socket)), api_(std::move(api)), max_body_bytes_(max_body_bytes) {}
+
+void http_session::run() {
+  asio::dispatch(stream_.get_executor(),
+                 [self = shared_from_this()] { self->read_request(); });
+}
+
+void http_session::read_request() {
+  parser_.emplace();
+  parser_->body_limit(max_body_bytes_);
+  stream_.expires_after(read_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                     self->on_read(ec, n);
+                   });
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+    return close();
+  if (ec == http::error::body_limit) {
+    keep_alive_ = false;  // the rest of the body is still on the wire
+    return write(failure(api_->options(), http::status::payload_too_large,
+                         "request body is larger than " + std::to_string(max_body_bytes_) +
+                             " bytes"));
+  }
+  if (ec) {
+    keep_alive_ = false;
+    if (ec == http::error::header_limit)
+      return write(failure(api_->options(), http::status::request_header_fields_too_large,
+                           "request headers are too large"));
+    return write(failure(api_->options(), http::status::bad_request,
+                         "malformed HTTP request: " + ec.message()));
+  }
+  dispatch_request(parser_->release());
+}
+
+void http_session::dispatch_request(http::request<http::string_body>&& req) {
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  api_request in;
+  in.method = req.method();
+  in.method_text = std::string(req.method_string());
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url) {
+    return write(failure(api_->options(), http::status::bad_request,
+                         "request target is not a valid URL path"));
+  }
+  for (auto segment : url->segments())
+    if (!segment.empty()) in.segments.push_back(segment);
+  for (auto param : url->params()) in.query.emplace(param.key, param.value);
+  in.content_type = std::string(req[http::field::content_type]);
+  if (auto user = req[http::field::from]; !user.empty()) in.caller.user_id = std::string(user);
+  if (auto user = req["X-User-Id"]; !user.empty()) in.caller.user_id = std::string(user);
+  in.body = std::move(req.body());
+  auto self = shared_from_this();
+  api_->handle(std::move(in), [self](api_response r) {
+    // Answers arrive on actor threads: hop back onto this connection's strand.
+    asio::post(self->stream_.get_executor(),
+               [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+  });
+}
+
+void http_session::write(api_response r) {
+  auto finish = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec || !self->keep_alive_) return self->close();
+    self->read_request();
+  };
+  auto decorate = [&](auto& msg) {
+    msg.version(version_);
+    msg.keep_alive(keep_alive_);
+    msg.set(http::field::server, "core-engine");
+    msg.set(http::field::content_type, r.content_type);
+    for (auto& [field, value] : r.headers) msg.set(field, value);
+  };
+  if (!r.file_path.empty()) {
+    http::file_body::value_type file;
+    beast::error_code ec;
+    file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
+    if (!ec) {
+      http::response<http::file_body> msg{std::piecewise_construct, std::make_tuple(std::move(file)),
+                                          std::make_tuple(http::status::ok, version_)};
+      decorate(msg);
+      msg.prepare_payload();
+      stream_.expires_after(read_timeout);
+      return beast::async_write(stream_, http::message_generator{std::move(msg)},
+                                std::move(finish));
+    }
+    spdlog::error("artifact file {} cannot be read: {}", r.file_path, ec.message());
+    r = failure(api_->options(), http::status::internal_server_error,
+                "the artifact's file is missing on this node; it has been logged");
+  }
+  http::response<http::string_body> msg{r.status, version_};
+  decorate(msg);
+  msg.body() = std::move(r.body);
+  msg.prepare_payload();
+  stream_.expires_after(read_timeout);
+  beast::async_write(stream_, http::message_generator{std::move(msg)}, std::move(finish));
+}
+
+void http_session::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace ce::net

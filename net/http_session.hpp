@@ -1,0 +1,35 @@
+// One HTTP connection: reads requests (keep-alive), hands each to the REST
+// API without blocking, writes the answer back on the connection's strand.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "net/beast.hpp"
+#include "net/rest_api.hpp"
+
+namespace ce::net {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
+               std::size_t max_body_bytes);
+  void run();
+
+private:
+  void read_request();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void dispatch_request(http::request<http::string_body>&& req);
+  void write(api_response response);
+  void close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<const rest_api> api_;
+  std::size_t max_body_bytes_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+};
+
+}  // namespace ce::net

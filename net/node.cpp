@@ -1,0 +1,168 @@
+#include "net/node.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/all.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/engine/engine_actor.hpp"
+#include "actors/events/event_log_actor.hpp"
+#include "messages/type_registry.hpp"
+#include "net/http_session.hpp"
+#include "net/listener.hpp"
+#include "net/rest_api.hpp"
+
+namespace ce::net {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Lower-case host name reduced to [a-z0-9-], at most 24 characters.
+std::string default_node_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "node";
+  std::string id;
+  for (const char* c = host; *c && id.size() < 24; ++c) {
+    char ch = static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+    if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') id.push_back(ch);
+  }
+  return id.empty() ? "node" : id;
+}
+
+/// Creates the data directory layout and proves it is writable.
+bool prepare_data_dir(const std::string& dir, std::string& artifacts_root, std::string& error) {
+  std::error_code ec;
+  fs::path root = fs::absolute(dir, ec);
+  if (ec) {
+    error = "data dir " + dir + " cannot be resolved: " + ec.message();
+    return false;
+  }
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    error = "data dir " + root.string() + " exists but is not a directory";
+    return false;
+  }
+  fs::create_directories(root / "artifacts", ec);
+  if (ec) {
+    error = "data dir " + root.string() + " cannot be created: " + ec.message();
+    return false;
+  }
+  auto probe = root / ".write-probe";
+  {
+    std::ofstream out(probe);
+    if (!(out << "ok")) {
+      error = "data dir " + root.string() + " is not writable";
+      return false;
+    }
+  }
+  fs::remove(probe, ec);
+  artifacts_root = (root / "artifacts").string();
+  return true;
+}
+
+safety::safety_policy policy_from(const config::settings& s) {
+  safety::safety_policy p;
+  p.cost_limit_usd = s.cost_limit_usd;
+  p.production_requires_approval = s.production_requires_approval;
+  severity threshold = severity::high;
+  for (auto level : {severity::low, severity::medium, severity::high, severity::critical})
+    if (to_string(level) == s.approval_risk_threshold) threshold = level;
+  p.approval_risk_threshold = threshold;
+  p.max_resources_per_minute = s.max_resources_per_minute;
+  p.execution_timeout_s = s.execution_timeout_s;
+  p.cost_anomaly_factor = s.cost_anomaly_factor;
+  return p;
+}
+
+}  // namespace
+
+int run_node(const config::settings& settings) {
+  auto logger = spdlog::stderr_color_mt("core-engine");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(settings.log_level));
+
+  std::string artifacts_root, error;
+  if (!prepare_data_dir(settings.data_dir, artifacts_root, error)) {
+    spdlog::critical("{}", error);
+    return 1;
+  }
+
+  // The io_context outlives the actor system: actors may still hold callbacks
+  // that own sessions when the system shuts down.
+  asio::io_context ioc{settings.io_threads};
+  caf::actor_system_config cfg;
+  register_message_types(cfg);
+  if (settings.actor_threads > 0)
+    cfg.set("scheduler.max-threads", static_cast<size_t>(settings.actor_threads));
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system system{cfg};
+
+  std::string node_id = settings.node_id.empty() ? default_node_id() : settings.node_id;
+  auto events = system.spawn(events::event_log_behavior, node_id);
+  engine::engine_runtime runtime;
+  runtime.node_id = node_id;
+  runtime.task.artifacts_root = artifacts_root;
+  runtime.task.policy = policy_from(settings);
+  runtime.task.driver = settings.deployment_driver;
+  auto engine = system.spawn(engine::engine_behavior, events, runtime);
+
+  api_options options;
+  options.legacy = settings.legacy_api;
+  options.wait_timeout = std::chrono::seconds(settings.wait_timeout_s);
+  auto api = std::make_shared<const rest_api>(system, engine, events, options);
+  auto start_session = [api, max_body = settings.max_body_bytes](tcp::socket&& socket) {
+    std::make_shared<http_session>(std::move(socket), api, max_body)->run();
+  };
+
+  std::shared_ptr<listener> http_listener, ws_listener;
+  try {
+    auto address = asio::ip::make_address(settings.bind);
+    http_listener = std::make_shared<listener>(ioc, tcp::endpoint{address, settings.http_port},
+                                               start_session);
+    ws_listener = std::make_shared<listener>(ioc, tcp::endpoint{address, settings.ws_port},
+                                             start_session);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {} (ports {} and {}): {}", settings.bind,
+                     settings.http_port, settings.ws_port, e.what());
+    caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  http_listener->run();
+  ws_listener->run();
+
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  signals.async_wait([&](beast::error_code, int signal) {
+    spdlog::info("signal {} received, shutting down", signal);
+    http_listener->stop();
+    ws_listener->stop();
+    ioc.stop();  // idle keep-alive sessions are dropped
+  });
+
+  spdlog::info("node {} serving HTTP on {}:{} and WebSocket on {}:{}, data in {}", node_id,
+               settings.bind, http_listener->port(), settings.bind, ws_listener->port(),
+               settings.data_dir);
+  // The one line on stdout: scripts and tests wait for it.
+  std::cout << "core-engine listening http=" << settings.bind << ":" << http_listener->port()
+            << " ws=" << settings.bind << ":" << ws_listener->port() << std::endl;
+
+  std::vector<std::thread> io_threads;
+  for (int i = 0; i < settings.io_threads; ++i) io_threads.emplace_back([&ioc] { ioc.run(); });
+  for (auto& t : io_threads) t.join();
+
+  caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace ce::net

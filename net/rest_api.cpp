@@ -1,0 +1,525 @@
+#include "net/rest_api.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "actors/planner/catalog.hpp"
+#include "actors/safety/safety_checks.hpp"
+#include "messages/clock.hpp"
+#include "messages/json_codec.hpp"
+#include "net/actor_call.hpp"
+#include "net/responses.hpp"
+
+namespace ce::net {
+
+namespace json = boost::json;
+
+namespace {
+
+bool parse_uint(const std::string& text, uint64_t& out) {
+  if (text.empty()) return false;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && p == text.data() + text.size();
+}
+
+/// `limit` of a list: 1..1000, default 50.
+bool read_limit(const api_request& req, uint32_t& limit, std::vector<field_error>& errors) {
+  auto it = req.query.find("limit");
+  if (it == req.query.end()) return true;
+  uint64_t n = 0;
+  if (!parse_uint(it->second, n) || n < 1 || n > 1000) {
+    errors.push_back({"limit", "must be a whole number from 1 to 1000"});
+    return false;
+  }
+  limit = static_cast<uint32_t>(n);
+  return true;
+}
+
+template <class Enum>
+void check_enum_filter(const api_request& req, const char* key, std::vector<field_error>& errors) {
+  auto it = req.query.find(key);
+  if (it == req.query.end()) return;
+  Enum value;
+  if (parse(it->second, value)) return;
+  std::string allowed;
+  for (auto name : all_names<Enum>()) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+  errors.push_back({key, "must be one of " + allowed});
+}
+
+std::string query_or(const api_request& req, const char* key) {
+  auto it = req.query.find(key);
+  return it == req.query.end() ? std::string{} : it->second;
+}
+
+bool wants_wait(const api_request& req) {
+  auto v = query_or(req, "wait");
+  return v == "true" || v == "1";
+}
+
+json::object counts(const std::vector<named_count>& list) {
+  json::object out;
+  for (const auto& c : list) out[c.name] = c.count;
+  return out;
+}
+
+/// Resident memory of this process in bytes (0 if unknown).
+uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  if (!(statm >> pages_total >> pages_resident)) return 0;
+  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string content_type_for(const std::string& name) {
+  auto ends = [&](const char* suffix) {
+    std::string s(suffix);
+    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  if (ends(".md")) return "text/markdown; charset=utf-8";
+  if (ends(".json")) return "application/json";
+  return "text/plain; charset=utf-8";
+}
+
+}  // namespace
+
+rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
+                   api_options options)
+    : system_(system),
+      engine_(std::move(engine)),
+      events_(std::move(events)),
+      options_(options) {
+  using v = http::verb;
+  routes_ = {
+      {v::get, {"health"}, &rest_api::health},
+      {v::get, {"ready"}, &rest_api::ready},
+      {v::post, {"api", "tasks"}, &rest_api::create_task},
+      {v::get, {"api", "tasks"}, &rest_api::list_tasks},
+      {v::get, {"api", "tasks", ":id"}, &rest_api::get_task},
+      {v::post, {"api", "tasks", ":id", "execute"}, &rest_api::execute_task},
+      {v::post, {"api", "tasks", ":id", "cancel"}, &rest_api::cancel_task},
+      {v::get, {"api", "tasks", ":id", "events"}, &rest_api::task_events},
+      {v::get, {"api", "tasks", ":id", "artifacts"}, &rest_api::list_artifacts},
+      {v::get, {"api", "tasks", ":id", "artifacts", ":name"}, &rest_api::get_artifact},
+      {v::post, {"api", "plans", "generate"}, &rest_api::generate_plan},
+      {v::post, {"api", "plans", "validate"}, &rest_api::validate_inline_plan},
+      {v::get, {"api", "plans", ":id"}, &rest_api::get_plan},
+      {v::post, {"api", "plans", ":id", "validate"}, &rest_api::validate_plan},
+      {v::post, {"api", "plans", ":id", "optimize"}, &rest_api::optimize_plan},
+      {v::post, {"api", "plans", ":id", "approve"}, &rest_api::approve_plan},
+      {v::post, {"api", "plans", ":id", "reject"}, &rest_api::reject_plan},
+      {v::post, {"api", "safety", "check"}, &rest_api::safety_check},
+      {v::get, {"api", "safety", "checks"}, &rest_api::safety_checks},
+      {v::get, {"api", "statistics"}, &rest_api::statistics},
+      {v::get, {"api", "events"}, &rest_api::list_events},
+  };
+}
+
+void rest_api::handle(api_request req, responder reply) const {
+  std::vector<std::string> allowed;
+  for (const auto& r : routes_) {
+    if (r.pattern.size() != req.segments.size()) continue;
+    std::vector<std::string> params;
+    bool match = true;
+    for (size_t i = 0; i < r.pattern.size() && match; ++i) {
+      if (r.pattern[i][0] == ':') params.push_back(req.segments[i]);
+      else match = r.pattern[i] == req.segments[i];
+    }
+    if (!match) continue;
+    if (r.method != req.method) {
+      allowed.emplace_back(http::to_string(r.method));
+      continue;
+    }
+    if (!req.body.empty() && req.content_type.find("application/json") == std::string::npos) {
+      reply(failure(options_, http::status::unsupported_media_type,
+                    "request body must be JSON (Content-Type: application/json)"));
+      return;
+    }
+    (this->*r.fn)(req, params, reply);
+    return;
+  }
+  if (!allowed.empty()) {
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    auto r = failure(options_, http::status::method_not_allowed,
+                     "method " + req.method_text + " is not allowed here; use " + allow);
+    r.headers.emplace_back(http::field::allow, allow);
+    reply(std::move(r));
+    return;
+  }
+  std::string path;
+  for (const auto& s : req.segments) path += "/" + s;
+  reply(failure(options_, http::status::not_found,
+                "no such endpoint: " + req.method_text + " " + (path.empty() ? "/" : path)));
+}
+
+std::function<void(caf::error&)> rest_api::on_error(responder reply, std::string context) const {
+  auto options = options_;
+  auto* system = &system_;
+  return [reply = std::move(reply), context = std::move(context), options,
+          system](caf::error& err) { reply(failure(options, err, context, *system)); };
+}
+
+void rest_api::health(const api_request&, const std::vector<std::string>&, responder& reply) const {
+  json::object body{{"status", "healthy"},
+                    {"service", "core-engine-service"},
+                    {"timestamp", iso8601(now_ms())}};
+  api_response r;
+  r.body = codec::serialize(body);
+  reply(std::move(r));
+}
+
+void rest_api::ready(const api_request&, const std::vector<std::string>&, responder& reply) const {
+  // Ready once the engine answers: a live round trip, not a flag.
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const engine_statistics&) {
+        api_response r;
+        r.body = codec::serialize(json::object{{"status", "ready"}, {"timestamp", iso8601(now_ms())}});
+        reply(std::move(r));
+      },
+      [reply, options = options_](caf::error&) {
+        auto r = failure(options, http::status::service_unavailable, "engine is not ready");
+        r.status = http::status::service_unavailable;
+        reply(std::move(r));
+      },
+      atoms::statistics::value, caller_identity{});
+}
+
+void rest_api::create_task(const api_request& req, const std::vector<std::string>&,
+                           responder& reply) const {
+  auto decoded = codec::decode_create_task(req.body);
+  if (!decoded) {
+    reply(failure(options_, http::status::bad_request, decoded.error->message,
+                  decoded.error->details));
+    return;
+  }
+  auto& in = decoded.value;
+  if (auto errors = planner::check_components(in.context); !errors.empty()) {
+    auto message = errors.front().field + " " + errors.front().message;
+    reply(failure(options_, http::status::bad_request, message, errors));
+    return;
+  }
+  task draft;
+  draft.type = in.type;
+  draft.prio = in.prio;
+  draft.user_id = in.user_id;
+  draft.context = std::move(in.context);
+  draft.metadata = std::move(in.metadata);
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const task& t) { reply(ok(codec::to_json(t), http::status::created)); },
+      on_error(reply, "POST /api/tasks"), atoms::create::value, req.caller, std::move(draft));
+}
+
+void rest_api::list_tasks(const api_request& req, const std::vector<std::string>&,
+                          responder& reply) const {
+  std::vector<field_error> errors;
+  task_query query;
+  read_limit(req, query.limit, errors);
+  check_enum_filter<task_status>(req, "status", errors);
+  check_enum_filter<task_type>(req, "type", errors);
+  check_enum_filter<priority>(req, "priority", errors);
+  if (!errors.empty()) {
+    reply(failure(options_, http::status::bad_request,
+                  errors.front().field + " " + errors.front().message, errors));
+    return;
+  }
+  query.user_id = query_or(req, "user_id");
+  query.status = query_or(req, "status");
+  query.type = query_or(req, "type");
+  query.prio = query_or(req, "priority");
+  query.cursor = query_or(req, "cursor");
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const task_page& page) {
+        json::object extra{{"total", page.total}, {"count", page.tasks.size()}};
+        if (!page.next_cursor.empty()) extra["next_cursor"] = page.next_cursor;
+        reply(ok(codec::to_json_array(page.tasks), http::status::ok, std::move(extra)));
+      },
+      on_error(reply, "GET /api/tasks"), atoms::list_tasks::value, req.caller, query);
+}
+
+void rest_api::get_task(const api_request& req, const std::vector<std::string>& params,
+                        responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const task& t) { reply(ok(codec::to_json(t))); },
+      on_error(reply, "GET /api/tasks/:id"), atoms::get_task::value, req.caller, params[0]);
+}
+
+void rest_api::execute_task(const api_request& req, const std::vector<std::string>& params,
+                            responder& reply) const {
+  if (options_.legacy || wants_wait(req)) {
+    actor_call(
+        system_, engine_, options_.wait_timeout,
+        [reply](const execution_outcome& out) {
+          json::object data{{"task", codec::to_json(out.subject)},
+                            {"plan", out.has_plan ? codec::to_json(out.the_plan) : json::value{}},
+                            {"executionResults", codec::to_json_array(out.results)},
+                            {"verificationResult", out.has_verification
+                                                       ? codec::to_json(out.verification)
+                                                       : json::value{}}};
+          reply(ok(std::move(data)));
+        },
+        on_error(reply, "POST /api/tasks/:id/execute?wait=true"), atoms::execute_wait::value,
+        req.caller, params[0]);
+    return;
+  }
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const task& t) { reply(ok(codec::to_json(t), http::status::accepted)); },
+      on_error(reply, "POST /api/tasks/:id/execute"), atoms::execute::value, req.caller,
+      params[0]);
+}
+
+void rest_api::cancel_task(const api_request& req, const std::vector<std::string>& params,
+                           responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const task& t) {
+        reply(ok(codec::to_json(t), http::status::ok,
+                 json::object{{"message", "Task " + t.id + " cancelled"}}));
+      },
+      on_error(reply, "POST /api/tasks/:id/cancel"), atoms::cancel::value, req.caller, params[0]);
+}
+
+void rest_api::task_events(const api_request& req, const std::vector<std::string>& params,
+                           responder& reply) const {
+  uint64_t since = 0;
+  if (auto s = query_or(req, "since"); !s.empty() && !parse_uint(s, since)) {
+    reply(failure(options_, http::status::bad_request, "since must be a whole number (an event seq)",
+                  {{"since", "must be a whole number"}}));
+    return;
+  }
+  // The task must exist; then its events come from the event log.
+  auto system = &system_;
+  auto events = events_;
+  auto options = options_;
+  auto error = on_error(reply, "GET /api/tasks/:id/events");
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [=](const task& t) {
+        actor_call(
+            *system, events, options.call_timeout,
+            [reply](const std::vector<event>& list) {
+              reply(ok(codec::to_json_array(list), http::status::ok,
+                       json::object{{"count", list.size()}}));
+            },
+            error, atoms::task_events::value, t.id, since);
+      },
+      error, atoms::get_task::value, req.caller, params[0]);
+}
+
+void rest_api::list_artifacts(const api_request& req, const std::vector<std::string>& params,
+                              responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const std::vector<artifact>& list) { reply(ok(codec::to_json_array(list))); },
+      on_error(reply, "GET /api/tasks/:id/artifacts"), atoms::list_artifacts::value, req.caller,
+      params[0]);
+}
+
+void rest_api::get_artifact(const api_request& req, const std::vector<std::string>& params,
+                            responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const artifact& a) {
+        api_response r;
+        r.file_path = a.path;
+        r.content_type = content_type_for(a.name);
+        r.headers.emplace_back(http::field::etag, "\"" + a.checksum + "\"");
+        r.headers.emplace_back(http::field::content_disposition,
+                               "inline; filename=\"" + a.name + "\"");
+        reply(std::move(r));
+      },
+      on_error(reply, "GET /api/tasks/:id/artifacts/:name"), atoms::get_artifact::value,
+      req.caller, params[0], params[1]);
+}
+
+void rest_api::get_plan(const api_request& req, const std::vector<std::string>& params,
+                        responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan& p) { reply(ok(codec::to_json(p))); },
+      on_error(reply, "GET /api/plans/:id"), atoms::get_plan::value, req.caller, params[0]);
+}
+
+void rest_api::generate_plan(const api_request& req, const std::vector<std::string>&,
+                             responder& reply) const {
+  auto decoded = codec::decode_generate_plan(req.body);
+  if (!decoded) {
+    reply(failure(options_, http::status::bad_request, decoded.error->message,
+                  decoded.error->details));
+    return;
+  }
+  if (auto errors = planner::check_components(decoded.value.context); !errors.empty()) {
+    reply(failure(options_, http::status::bad_request,
+                  errors.front().field + " " + errors.front().message, errors));
+    return;
+  }
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan& p) { reply(ok(codec::to_json(p), http::status::created)); },
+      on_error(reply, "POST /api/plans/generate"), atoms::generate_plan::value, req.caller,
+      decoded.value.type, decoded.value.context);
+}
+
+void rest_api::validate_inline_plan(const api_request& req, const std::vector<std::string>&,
+                                    responder& reply) const {
+  auto decoded = codec::decode_inline_plan(req.body);
+  if (!decoded) {
+    reply(failure(options_, http::status::bad_request, decoded.error->message,
+                  decoded.error->details));
+    return;
+  }
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan_validation& v) { reply(ok(codec::to_json(v))); },
+      on_error(reply, "POST /api/plans/validate"), atoms::validate_plan::value, req.caller,
+      decoded.value.steps);
+}
+
+void rest_api::validate_plan(const api_request& req, const std::vector<std::string>& params,
+                             responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan_validation& v) { reply(ok(codec::to_json(v))); },
+      on_error(reply, "POST /api/plans/:id/validate"), atoms::validate_plan::value, req.caller,
+      params[0]);
+}
+
+void rest_api::optimize_plan(const api_request& req, const std::vector<std::string>& params,
+                             responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan& p) { reply(ok(codec::to_json(p))); },
+      on_error(reply, "POST /api/plans/:id/optimize"), atoms::optimize_plan::value, req.caller,
+      params[0]);
+}
+
+void rest_api::approve_plan(const api_request& req, const std::vector<std::string>& params,
+                            responder& reply) const {
+  auto decoded = codec::decode_approve(req.body);
+  if (!decoded) {
+    reply(failure(options_, http::status::bad_request, decoded.error->message,
+                  decoded.error->details));
+    return;
+  }
+  auto caller = req.caller;
+  if (!decoded.value.approved_by.empty()) caller.user_id = decoded.value.approved_by;
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan& p) {
+        reply(ok(codec::to_json(p), http::status::ok,
+                 json::object{{"message", "Plan " + p.id + " approved"}}));
+      },
+      on_error(reply, "POST /api/plans/:id/approve"), atoms::approve::value, caller, params[0],
+      decoded.value.comment);
+}
+
+void rest_api::reject_plan(const api_request& req, const std::vector<std::string>& params,
+                           responder& reply) const {
+  auto decoded = codec::decode_reject(req.body);
+  if (!decoded) {
+    reply(failure(options_, http::status::bad_request, decoded.error->message,
+                  decoded.error->details));
+    return;
+  }
+  auto caller = req.caller;
+  if (!decoded.value.rejected_by.empty()) caller.user_id = decoded.value.rejected_by;
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const plan& p) {
+        reply(ok(codec::to_json(p), http::status::ok,
+                 json::object{{"message", "Plan " + p.id + " rejected"}}));
+      },
+      on_error(reply, "POST /api/plans/:id/reject"), atoms::reject::value, caller, params[0],
+      decoded.value.reason);
+}
+
+void rest_api::safety_check(const api_request& req, const std::vector<std::string>&,
+                            responder& reply) const {
+  auto decoded = codec::decode_safety_check(req.body);
+  if (!decoded) {
+    reply(failure(options_, http::status::bad_request, decoded.error->message,
+                  decoded.error->details));
+    return;
+  }
+  const auto& in = decoded.value;
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const safety_report& report) { reply(ok(codec::to_json(report))); },
+      on_error(reply, "POST /api/safety/check"), atoms::safety_check::value, req.caller,
+      in.task_id, in.plan_id, in.phase);
+}
+
+void rest_api::safety_checks(const api_request&, const std::vector<std::string>&,
+                             responder& reply) const {
+  // The registry of checks is fixed at build time: no actor to ask.
+  const auto& checks = safety::registered_checks();
+  json::object by_phase;
+  for (const auto& c : checks) {
+    auto key = std::string(to_string(c.phase));
+    by_phase[key] = (by_phase.contains(key) ? by_phase[key].as_int64() : 0) + 1;
+  }
+  reply(ok(codec::to_json_array(checks), http::status::ok,
+           json::object{{"total", checks.size()}, {"by_phase", by_phase}}));
+}
+
+void rest_api::statistics(const api_request& req, const std::vector<std::string>&,
+                          responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const engine_statistics& s) {
+        auto now = now_ms();
+        json::object data{
+            {"total_tasks", s.total_tasks},
+            {"by_status", counts(s.by_status)},
+            {"by_type", counts(s.by_type)},
+            {"by_priority", counts(s.by_priority)},
+            {"average_duration", s.average_duration_ms},
+            {"success_rate", s.success_rate},
+            {"throughput", {{"tasks_per_minute", s.throughput_per_minute},
+                            {"finished_total", s.terminal_tasks}}},
+            {"queue_depth", s.queue_depth},
+            {"running_tasks", s.running_tasks},
+            {"awaiting_approval", s.awaiting_approval},
+            {"total_plans", s.plans},
+            {"total_events", s.events},
+            {"resources", {{"memory_rss_bytes", resident_bytes()},
+                           {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
+            {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
+            {"node_id", s.node_id},
+            {"timestamp", iso8601(now)}};
+        reply(ok(std::move(data)));
+      },
+      on_error(reply, "GET /api/statistics"), atoms::statistics::value, req.caller);
+}
+
+void rest_api::list_events(const api_request& req, const std::vector<std::string>&,
+                           responder& reply) const {
+  std::vector<field_error> errors;
+  event_query query;
+  read_limit(req, query.limit, errors);
+  if (!errors.empty()) {
+    reply(failure(options_, http::status::bad_request,
+                  errors.front().field + " " + errors.front().message, errors));
+    return;
+  }
+  query.cursor = query_or(req, "cursor");
+  query.task_id = query_or(req, "task_id");
+  query.type = query_or(req, "type");
+  actor_call(
+      system_, events_, options_.call_timeout,
+      [reply](const event_page& page) {
+        json::object extra{{"total", page.total}, {"count", page.events.size()}};
+        if (!page.next_cursor.empty()) extra["next_cursor"] = page.next_cursor;
+        reply(ok(codec::to_json_array(page.events), http::status::ok, std::move(extra)));
+      },
+      on_error(reply, "GET /api/events"), atoms::list_events::value, query);
+}
+
+}  // namespace ce::net

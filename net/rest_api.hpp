@@ -1,0 +1,67 @@
+// The REST API: routes each request to a handler that asks the actors and
+// answers through the responder. Handlers never block; failures become
+// answers in net/responses.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "messages/interfaces.hpp"
+#include "net/api_types.hpp"
+
+namespace ce::net {
+
+class rest_api {
+public:
+  rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
+           api_options options);
+
+  /// Handles one request; `reply` is called exactly once, from any thread.
+  void handle(api_request request, responder reply) const;
+
+  const api_options& options() const { return options_; }
+
+private:
+  using handler = void (rest_api::*)(const api_request&, const std::vector<std::string>& params,
+                                     responder&) const;
+  struct route {
+    http::verb method;
+    std::vector<std::string> pattern;  // ":name" segments capture
+    handler fn;
+  };
+
+  void health(const api_request&, const std::vector<std::string>&, responder&) const;
+  void ready(const api_request&, const std::vector<std::string>&, responder&) const;
+  void create_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void list_tasks(const api_request&, const std::vector<std::string>&, responder&) const;
+  void get_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void execute_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void cancel_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void task_events(const api_request&, const std::vector<std::string>&, responder&) const;
+  void list_artifacts(const api_request&, const std::vector<std::string>&, responder&) const;
+  void get_artifact(const api_request&, const std::vector<std::string>&, responder&) const;
+  void get_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void generate_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void validate_inline_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void validate_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void optimize_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void approve_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void reject_plan(const api_request&, const std::vector<std::string>&, responder&) const;
+  void safety_check(const api_request&, const std::vector<std::string>&, responder&) const;
+  void safety_checks(const api_request&, const std::vector<std::string>&, responder&) const;
+  void statistics(const api_request&, const std::vector<std::string>&, responder&) const;
+  void list_events(const api_request&, const std::vector<std::string>&, responder&) const;
+
+  /// An error answer for a failed actor call, logged with the request's route.
+  std::function<void(caf::error&)> on_error(responder reply, std::string context) const;
+
+  caf::actor_system& system_;
+  engine_actor engine_;
+  event_log_actor events_;
+  api_options options_;
+  std::vector<route> routes_;
+};
+
+}  // namespace ce::net

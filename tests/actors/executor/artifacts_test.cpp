@@ -1,0 +1,95 @@
+#include "actors/executor/artifacts.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/actors/executor/temp_dir.hpp"
+
+using namespace ce;
+using namespace ce::executor;
+using ce::executor::testing::temp_dir;
+
+namespace {
+
+void write_plain(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+}  // namespace
+
+TEST_CASE("sha256 matches the FIPS 180-2 test vectors", "[artifacts]") {
+  // FIPS 180-2, appendix B.1 ("abc") and the digest of the empty message.
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("write_artifact creates the directory and records size, checksum and path",
+          "[artifacts]") {
+  temp_dir tmp;
+  const std::string dir = tmp / "artifacts/task_1";
+  rendered_file file{"vpc.tf", artifact_type::terraform, "resource \"aws_vpc\" \"main\" {}\n"};
+  auto a = write_artifact(dir, file, "art_1", 1700000000000);
+
+  CHECK(a.id == "art_1");
+  CHECK(a.name == "vpc.tf");
+  CHECK(a.type == artifact_type::terraform);
+  CHECK(std::filesystem::path(a.path).is_absolute());
+  CHECK(std::filesystem::equivalent(a.path, dir + "/vpc.tf"));
+  CHECK(a.size == static_cast<int64_t>(file.content.size()));
+  CHECK(a.checksum == sha256_hex(file.content));
+  CHECK(a.created_at == 1700000000000);
+  CHECK(read_file(a.path) == file.content);
+  CHECK(artifact_intact(a));
+}
+
+TEST_CASE("rewriting an artifact replaces it and leaves no temporary file behind", "[artifacts]") {
+  temp_dir tmp;
+  write_artifact(tmp.path(), {"main.tf", artifact_type::terraform, "old"}, "art_1", 1);
+  auto second =
+      write_artifact(tmp.path(), {"main.tf", artifact_type::terraform, "new"}, "art_2", 2);
+
+  CHECK(read_file(second.path) == "new");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tmp.path())) ++entries;
+  CHECK(entries == 1);
+}
+
+TEST_CASE("an artifact whose file changed or vanished is not intact", "[artifacts]") {
+  temp_dir tmp;
+  auto a = write_artifact(tmp.path(), {"rds.tf", artifact_type::terraform, "x = 1\n"}, "a", 1);
+  REQUIRE(artifact_intact(a));
+  write_plain(a.path, "x = 2\n");
+  CHECK_FALSE(artifact_intact(a));
+  std::filesystem::remove(a.path);
+  CHECK_FALSE(artifact_intact(a));
+}
+
+TEST_CASE("write_artifact names the path and the reason when it cannot write", "[artifacts]") {
+  temp_dir tmp;
+  write_plain(tmp / "not_a_dir", "plain file");
+  const std::string impossible = tmp / "not_a_dir/sub";
+  try {
+    write_artifact(impossible, {"vpc.tf", artifact_type::terraform, "x"}, "a", 1);
+    FAIL("write_artifact should have thrown");
+  } catch (const std::runtime_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains(impossible));
+  }
+  CHECK_THROWS_AS(
+      write_artifact(tmp.path(), {"../escape.tf", artifact_type::terraform, "x"}, "a", 1),
+      std::runtime_error);
+}
+
+TEST_CASE("read_terraform_files returns only .tf files, sorted by name", "[artifacts]") {
+  temp_dir tmp;
+  write_plain(tmp / "vpc.tf", "b");
+  write_plain(tmp / "eks.tf", "a");
+  write_plain(tmp / "README.md", "docs");
+  write_plain(tmp / "terraform.tfstate.json", "{}");
+  auto files = read_terraform_files(tmp.path());
+  REQUIRE(files.size() == 2);
+  CHECK(files[0] == std::make_pair(std::string("eks.tf"), std::string("a")));
+  CHECK(files[1] == std::make_pair(std::string("vpc.tf"), std::string("b")));
+  CHECK(read_terraform_files(tmp / "missing").empty());
+}

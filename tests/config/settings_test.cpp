@@ -1,0 +1,108 @@
+#include "config/settings.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+using ce::config::load;
+
+namespace {
+
+std::map<std::string, std::string> fake_env;
+const char* lookup(const char* name) {
+  auto it = fake_env.find(name);
+  return it == fake_env.end() ? nullptr : it->second.c_str();
+}
+
+std::string write_temp_config(const std::string& text) {
+  char path[] = "/tmp/ce-config-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("with nothing given the defaults of the contract apply", "[config]") {
+  fake_env.clear();
+  auto r = load({}, lookup);
+  REQUIRE_FALSE(r.should_exit);
+  CHECK(r.values.http_port == 3004);  // PORT default of the original service
+  CHECK(r.values.ws_port == 3104);    // WS_PORT default of the original service
+  CHECK(r.values.bind == "127.0.0.1");
+  CHECK(r.values.data_dir == "./data");
+  CHECK_FALSE(r.values.legacy_api);
+}
+
+TEST_CASE("a flag beats the environment, which beats the file, which beats the default",
+          "[config]") {
+  auto file = write_temp_config("port = 7000\nws-port = 7100\nlog-level = \"warn\"\n");
+  fake_env = {{"PORT", "7500"}};
+  auto r = load({"--config", file}, lookup);
+  REQUIRE_FALSE(r.should_exit);
+  CHECK(r.values.http_port == 7500);  // env over file
+  CHECK(r.values.ws_port == 7100);    // file over default
+  CHECK(r.values.log_level == "warn");
+
+  r = load({"--config", file, "--port", "7600"}, lookup);
+  REQUIRE_FALSE(r.should_exit);
+  CHECK(r.values.http_port == 7600);  // flag over env
+  std::remove(file.c_str());
+  fake_env.clear();
+}
+
+TEST_CASE("the checked-in config file holds the built-in defaults", "[config]") {
+  fake_env.clear();
+  auto from_file = load({"--config", CE_DEFAULT_CONFIG_FILE}, lookup);
+  REQUIRE_FALSE(from_file.should_exit);
+  auto builtin = load({}, lookup);
+  CHECK(from_file.values.http_port == builtin.values.http_port);
+  CHECK(from_file.values.ws_port == builtin.values.ws_port);
+  CHECK(from_file.values.data_dir == builtin.values.data_dir);
+  CHECK(from_file.values.cost_limit_usd == builtin.values.cost_limit_usd);
+  CHECK(from_file.values.execution_timeout_s == builtin.values.execution_timeout_s);
+}
+
+TEST_CASE("--help lists every option and asks to exit successfully", "[config]") {
+  auto r = load({"--help"}, lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.exit_code == 0);
+  for (const char* flag : {"--port", "--ws-port", "--bind", "--data-dir", "--config",
+                           "--legacy-api", "--log-level", "--generator-service-url"})
+    CHECK(r.message.find(flag) != std::string::npos);
+}
+
+TEST_CASE("an unknown flag or a bad value is refused with a clear message", "[config]") {
+  auto r = load({"--prot", "1"}, lookup);
+  CHECK(r.should_exit);
+  CHECK(r.exit_code != 0);
+  CHECK(r.message.find("--prot") != std::string::npos);
+
+  r = load({"--port", "seventy"}, lookup);
+  CHECK(r.should_exit);
+  CHECK(r.exit_code != 0);
+}
+
+TEST_CASE("semantic errors are all reported at once", "[config]") {
+  auto r = load({"--log-level", "loud", "--io-threads", "0", "--cost-limit", "-5"}, lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.exit_code != 0);
+  CHECK(r.message.find("--log-level") != std::string::npos);
+  CHECK(r.message.find("--io-threads") != std::string::npos);
+  CHECK(r.message.find("--cost-limit") != std::string::npos);
+}
+
+TEST_CASE("a misspelt key in the config file is an error, not silently ignored", "[config]") {
+  auto file = write_temp_config("prot = 7000\n");
+  auto r = load({"--config", file}, lookup);
+  CHECK(r.should_exit);
+  CHECK(r.exit_code != 0);
+  std::remove(file.c_str());
+}
