@@ -393,13 +393,13 @@ void add_azure_diagnostics(workbench& bench, const located_resource& r) {
   }
   auto name =
       bench.unused_name("azurerm_monitor_diagnostic_setting", r.name + "_" + r.type.substr(8));
-  text = append_block(text, "resource \"azurerm_monitor_diagnostic_setting\" \"" + name +
-                                "\" {\n  name                       = " +
-                                cloud_name(bench, r.name + "-diagnostics") +
-                                "\n  target_resource_id         = " + r.address +
-                                ".id\n  log_analytics_workspace_id = " + workspace +
-                                ".id\n\n  enabled_log {\n    category_group = \"allLogs\"\n  }\n\n"
-                                "  metric {\n    category = \"AllMetrics\"\n  }\n}\n");
+  text = append_block(
+      text, "resource \"azurerm_monitor_diagnostic_setting\" \"" + name +
+                "\" {\n  name                       = " + cloud_name(bench, name + "-diagnostics") +
+                "\n  target_resource_id         = " + r.address +
+                ".id\n  log_analytics_workspace_id = " + workspace +
+                ".id\n\n  enabled_log {\n    category_group = \"allLogs\"\n  }\n\n"
+                "  metric {\n    category = \"AllMetrics\"\n  }\n}\n");
   bench.fixed("logging", r,
               "added azurerm_monitor_diagnostic_setting." + name + " sending logs to " + workspace);
 }

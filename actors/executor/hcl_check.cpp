@@ -86,6 +86,7 @@ class lexer {
   explicit lexer(std::string_view source) : src_(source) {}
 
   std::vector<token> run() {
+    if (src_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // a UTF-8 byte order mark
     modes_.push_back(mode{});
     while (!done_) {
       switch (modes_.back().kind) {
@@ -407,7 +408,9 @@ class lexer {
       std::string_view line = src_.substr(pos_, eol - pos_);
       size_t first = line.find_first_not_of(" \t\r");
       size_t last = line.find_last_not_of(" \t\r");
-      if (first != std::string_view::npos && line.substr(first, last - first + 1) == h.marker) {
+      // The closing marker needs the newline after it: HCL refuses one at the end of the file.
+      if (first != std::string_view::npos && line.substr(first, last - first + 1) == h.marker &&
+          eol < src_.size()) {
         mark start = here();
         advance(eol - pos_);
         emit(tok::close_heredoc, start);
@@ -786,6 +789,8 @@ class parser {
         const token& step = next();
         if (step.kind == tok::ident) {
           if (collecting) path.push_back(step.text);
+        } else if (step.kind == tok::number && step.text.find('.') != std::string_view::npos) {
+          fail(step, "Invalid legacy index syntax: write a[1][2] instead of a.1.2");
         } else if (step.kind == tok::number || step.kind == tok::star) {
           collecting = false;  // legacy index a.0 or attribute splat a.*
         } else {

@@ -43,7 +43,6 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
   });
   return {
       [=](atoms::run_step, const step_job& job) -> execution_result {
-        self->quit();
         const plan_step* step = nullptr;
         for (const auto& s : job.the_plan.steps)
           if (s.id == job.step_id) step = &s;
@@ -64,7 +63,9 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
         in.driver = driver.get();
         in.result_id = job.result_id;
         in.next_artifact_id = [ids] { return ids->next("art"); };
-        return run_action(in);
+        auto result = run_action(in);
+        self->quit();  // one step per actor; quit only after success so a throw keeps its reason
+        return result;
       },
   };
 }

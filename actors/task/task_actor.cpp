@@ -438,11 +438,11 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
   st.engine = std::move(engine);
   st.events = std::move(events);
   st.runtime = std::move(runtime);
-  // A child that dies without answering (killed, crashed before replying)
-  // fails its step; the pending request's error handler covers the rest.
+  // A step child that goes down without having answered (crashed, killed)
+  // fails its step. Answers arrive before the down message (same sender).
   self->set_down_handler([=](caf::down_msg& dm) {
     auto it = self->state.running.find(dm.source);
-    if (it == self->state.running.end() || dm.reason == caf::exit_reason::normal) return;
+    if (it == self->state.running.end()) return;  // answered before it went down
     auto step_id = it->second.step_id;
     self->state.running.erase(it);
     on_step_error(self, step_id,

@@ -9,7 +9,6 @@ namespace ce::verifier {
 verifier_actor::behavior_type verifier_behavior(verifier_actor::pointer self) {
   return {
       [=](atoms::verify, const verify_job& job) {
-        self->quit();
         verification_input in;
         in.p = &job.the_plan;
         in.context = &job.context;
@@ -17,7 +16,9 @@ verifier_actor::behavior_type verifier_behavior(verifier_actor::pointer self) {
         in.results = &job.results;
         in.workspace_dir = job.workspace_dir;
         in.cost_limit_usd = job.cost_limit_usd;
-        return verify(in, job.verification_id, job.execution_id, now_ms());
+        auto result = verify(in, job.verification_id, job.execution_id, now_ms());
+        self->quit();  // one verification per child
+        return result;
       },
   };
 }

@@ -218,6 +218,9 @@ TEST_CASE("the seed README's curl examples end with downloadable Terraform of a 
     CHECK(contains(types, expected));
   CHECK(position("approval_required") < position("plan_approved"));
   CHECK(position("plan_approved") < position("task_completed"));
+
+  // Every request above travelled over one kept-alive connection.
+  CHECK(client.connections_opened() == 1);
 }
 
 }  // namespace ce::e2e

@@ -241,6 +241,27 @@ TEST_CASE("a rejected production plan ends its task cancelled with the reason",
   expect_error(e.client.post("/api/plans/" + plan_id + "/approve", json::object{}), 409);
 }
 
+TEST_CASE("cancelling a task that awaits approval ends it without executing anything",
+          "[e2e][tasks][approval]") {
+  engine e;
+  auto task_id = text(create_task(e.client, task_body("aws", "production", {"vpc"})), "id");
+  expect_ok(e.client.post("/api/tasks/" + task_id + "/execute"), 202);
+  auto waiting = wait_for_status(e.client, task_id, {"awaiting_approval", "completed", "failed"});
+  REQUIRE(text(waiting, "status") == "awaiting_approval");
+  auto plan_id = text(waiting.at("execution"), "plan_id");
+
+  expect_ok(e.client.post("/api/tasks/" + task_id + "/cancel"), 200);
+  auto ended = wait_for_status(e.client, task_id, {"cancelled", "completed", "failed"});
+  CHECK(text(ended, "status") == "cancelled");
+  auto types = event_types(expect_ok(e.client.get("/api/tasks/" + task_id + "/events"), 200));
+  CHECK(contains(types, "task_cancelled"));
+  CHECK_FALSE(contains(types, "execution_started"));
+  // Approving the plan of a cancelled task cannot bring it back.
+  auto late = e.client.post("/api/plans/" + plan_id + "/approve", json::object{});
+  CHECK(late.status == 409);
+  CHECK(text(get_task(e.client, task_id), "status") == "cancelled");
+}
+
 TEST_CASE("a production task with wait=true answers once it awaits approval", "[e2e][approval]") {
   engine e;
   auto task_id = text(create_task(e.client, task_body("aws", "production", {"vpc"})), "id");

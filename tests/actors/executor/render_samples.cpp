@@ -159,6 +159,8 @@ const std::vector<std::pair<std::string, std::string>> broken_samples = {
     {"broken__block-label-interpolated.tf", "resource \"a\" \"${var.b}\" {\n}\n"},
     {"broken__unterminated-comment.tf", "locals {\n  a = 1\n}\n/* no end\n"},
     {"broken__brace-after-argument.tf", "locals {\n  a = 1 }\n"},
+    {"broken__heredoc-marker-at-end-of-file.tf", "a = <<EOT\nx\nEOT"},
+    {"broken__chained-legacy-index.tf", "a = x.1.2\n"},
 };
 
 bool write_file(const std::string& path, const std::string& content) {

@@ -15,6 +15,7 @@ using clock_type = std::chrono::steady_clock;
 json::object envelope_of(const http_response& response, int status) {
   INFO("HTTP " << response.status << " body: " << response.body.substr(0, 2000));
   REQUIRE(response.status == status);
+  CHECK(response.header("content-type").rfind("application/json", 0) == 0);
   auto body = response.json();
   REQUIRE(body.is_object());
   REQUIRE(body.as_object().contains("success"));
