@@ -243,19 +243,22 @@ TEST_CASE("ssh open to the internet fails, https open to the internet passes") {
 }
 
 TEST_CASE("a resource without the required tags fails the tag check") {
-  executed_task task(task_type::generate, cloud_provider::aws, "staging", {"vpc", "s3"}, tagged);
-  task.append("s3.tf",
-              "resource \"aws_s3_bucket\" \"untagged\" {\n  bucket = \"untagged-bucket\"\n"
-              "  tags   = { Project = \"nimbus\" }\n}\n");
+  // Azure has no provider-level default tags, so every resource must carry its own
+  // (on aws and gcp the provider's default_tags/default_labels cover them).
+  executed_task task(task_type::generate, cloud_provider::azure, "staging", {"vnet"}, tagged);
+  task.append("vnet.tf",
+              "resource \"azurerm_public_ip\" \"untagged\" {\n"
+              "  name                = \"untagged-ip\"\n"
+              "  location            = azurerm_resource_group.main.location\n"
+              "  resource_group_name = azurerm_resource_group.main.name\n"
+              "  allocation_method   = \"Static\"\n"
+              "  tags                = { Project = \"nimbus\" }\n}\n");
   const auto v = task.verify();
   INFO(describe(v));
   const auto& tags = check_named(v, "required_tags");
   CHECK(tags.status == check_status::failed);
-  // Environment and Project come from the provider's default_tags (local.common_tags).
-  CHECK_THAT(tags.error, Catch::Contains("aws_s3_bucket.untagged lacks ManagedBy"));
-  // The new bucket also lacks encryption and a public access block.
-  CHECK(check_named(v, "encryption_at_rest").status == check_status::failed);
-  CHECK(check_named(v, "no_public_data").status == check_status::failed);
+  CHECK_THAT(tags.error, Catch::Contains("azurerm_public_ip.untagged lacks"));
+  CHECK_THAT(tags.error, Catch::Contains("ManagedBy"));
 }
 
 TEST_CASE("an unencrypted or public database fails the security checks") {
