@@ -15,7 +15,7 @@ namespace ce::executor {
 /// sha256 of bytes as lower-case hex (OpenSSL EVP).
 std::string sha256_hex(std::string_view bytes);
 
-/// Writes a file atomically (temp file + fsync + rename) into dir (created if missing) and
+/// Writes a file atomically (temp file + rename, no fsync: see the .cpp) into dir (created if missing) and
 /// returns the artifact record (id from the caller, type, name, absolute path, size, sha256,
 /// created_at). Throws std::runtime_error with a clear message (path + strerror) on failure.
 artifact write_artifact(const std::string& dir, const rendered_file& file, std::string artifact_id,
