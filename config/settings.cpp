@@ -42,6 +42,18 @@ void declare(CLI::App& app, settings& s) {
   app.add_flag("--legacy-api", s.legacy_api,
                "Behave like the original service: handled errors answer HTTP 200 with "
                "success:false, execute is synchronous");
+  last(app.add_option("--ws-queue-limit", s.ws_queue_limit,
+                      "Frames a WebSocket client may lag behind before it is disconnected")
+           ->capture_default_str());
+  last(app.add_option("--ws-idle-timeout", s.ws_idle_timeout_s,
+                      "Seconds of WebSocket silence before a ping (half) and a close (all)")
+           ->capture_default_str());
+  last(app.add_option("--ws-close-grace", s.ws_close_grace_s,
+                      "Seconds a lagging WebSocket client gets to read its overflow error")
+           ->capture_default_str());
+  last(app.add_option("--ws-send-buffer", s.ws_send_buffer_bytes,
+                      "Kernel send buffer per WebSocket connection in bytes; 0 = OS default")
+           ->capture_default_str());
   // storage
   last(app.add_option("--data-dir", s.data_dir, "Directory for generated artifacts and state (env DATA_DIR)")
            ->capture_default_str());
@@ -98,6 +110,11 @@ std::vector<std::string> validate(const settings& s) {
     errors.emplace_back("--actor-threads must be between 0 and 256");
   if (s.max_body_bytes < 1024 || s.max_body_bytes > (64u << 20))
     errors.emplace_back("--max-body-bytes must be between 1024 and 67108864");
+  if (s.ws_queue_limit < 16 || s.ws_queue_limit > 1000000)
+    errors.emplace_back("--ws-queue-limit must be between 16 and 1000000");
+  if (s.ws_idle_timeout_s < 2) errors.emplace_back("--ws-idle-timeout must be at least 2 seconds");
+  if (s.ws_close_grace_s < 1) errors.emplace_back("--ws-close-grace must be at least 1 second");
+  if (s.ws_send_buffer_bytes < 0) errors.emplace_back("--ws-send-buffer must not be negative");
   if (s.data_dir.empty()) errors.emplace_back("--data-dir must not be empty");
   if (s.deployment_driver != "simulated")
     errors.emplace_back("--deployment-driver must be 'simulated' (the only built-in driver)");
@@ -171,6 +188,10 @@ ws-port = 3104                # WebSocket port, env WS_PORT
 io-threads = 2                # threads serving HTTP/WebSocket I/O
 max-body-bytes = 1048576      # larger request bodies are refused with 413
 legacy-api = false            # true: answer like the original service (HTTP 200 on errors, sync execute)
+ws-queue-limit = 1024         # frames a WebSocket client may lag behind before it is disconnected
+ws-idle-timeout = 60          # seconds: ping after half, close after all of it without an answer
+ws-close-grace = 10           # seconds a lagging client gets to read its overflow error
+ws-send-buffer = 262144       # kernel send buffer per WebSocket connection; 0 = OS default
 
 # -- storage
 data-dir = "./data"           # generated artifacts and state, env DATA_DIR

@@ -50,5 +50,9 @@ using list_events = caf::atom_constant<caf::atom("list_evts")>;
 using count_events = caf::atom_constant<caf::atom("count_evts")>;
 using subscribe = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe = caf::atom_constant<caf::atom("unsub")>;
+using drop_sink = caf::atom_constant<caf::atom("drop_sink")>;
+// event log -> event bus
+using publish = caf::atom_constant<caf::atom("publish")>;
+using count_subscribers = caf::atom_constant<caf::atom("count_subs")>;
 
 }  // namespace ce::atoms

@@ -14,16 +14,40 @@
 
 #include "messages/atoms.hpp"
 #include "messages/domain.hpp"
+#include "messages/event_sink.hpp"
 #include "messages/protocol.hpp"
 
 namespace ce {
 
+/// The event bus: fans each event out to the sinks subscribed to its task or
+/// to every task. Fed only by the event log, so it sees events in seq order
+/// and subscription changes in the order the log decided them.
+using event_bus_actor = caf::typed_actor<
+    /// One new event, in seq order.
+    caf::reacts_to<atoms::publish, event>,
+    /// Start delivering a task's events ("*": every task) to a sink.
+    caf::reacts_to<atoms::subscribe, event_sink_ptr, std::string>,
+    /// Stop delivering a task's events to a sink.
+    caf::reacts_to<atoms::unsubscribe, event_sink_ptr, std::string>,
+    /// Forget a sink entirely (its connection closed).
+    caf::reacts_to<atoms::drop_sink, event_sink_ptr>,
+    /// Number of (sink, task) subscriptions; for tests and metrics.
+    caf::replies_to<atoms::count_subscribers>::with<uint64_t>>;
+
 /// The event log: stamps every event with its per-node `seq`, keeps it, and
-/// answers reads.
+/// answers reads. Subscriptions pass through it so that a replay and the
+/// live stream after it have no gap and no duplicate.
 using event_log_actor = caf::typed_actor<
-    /// Stamps (id, seq, timestamp) and appends an event. No answer: emitters
-    /// never wait for the log.
+    /// Stamps (id, seq, timestamp), appends an event and publishes it. No
+    /// answer: emitters never wait for the log.
     caf::reacts_to<atoms::emit, event>,
+    /// Subscribe a sink to a task ("*": all) with an optional replay of the
+    /// events after `since` (has_since, since). Unknown tasks get an error frame.
+    caf::reacts_to<atoms::subscribe, event_sink_ptr, std::string, bool, uint64_t>,
+    /// Unsubscribe a sink from a task.
+    caf::reacts_to<atoms::unsubscribe, event_sink_ptr, std::string>,
+    /// Drop every subscription of a sink (its connection closed).
+    caf::reacts_to<atoms::drop_sink, event_sink_ptr>,
     /// A task's events with seq > since, oldest first.
     caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
     /// All events, newest first, one page.

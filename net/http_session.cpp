@@ -12,8 +12,13 @@ constexpr auto read_timeout = std::chrono::seconds(60);
 }
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
-                           std::size_t max_body_bytes)
-    : stream_(std::move(socket)), api_(std::move(api)), max_body_bytes_(max_body_bytes) {}
+                           std::shared_ptr<const ws_context> websocket,
+                           std::size_t max_body_bytes, bool websocket_any_path)
+    : stream_(std::move(socket)),
+      api_(std::move(api)),
+      websocket_(std::move(websocket)),
+      max_body_bytes_(max_body_bytes),
+      websocket_any_path_(websocket_any_path) {}
 
 void http_session::run() {
   asio::dispatch(stream_.get_executor(),
@@ -64,6 +69,17 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
   }
   for (auto segment : url->segments())
     if (!segment.empty()) in.segments.push_back(segment);
+  if (websocket::is_upgrade(req)) {
+    bool ws_path = in.segments.size() == 1 && in.segments[0] == "ws";
+    if (websocket_any_path_ || ws_path) {
+      // The connection now belongs to the WebSocket session.
+      std::make_shared<ws_session>(stream_.release_socket(), websocket_)->run(std::move(req));
+      return;
+    }
+    keep_alive_ = false;
+    return write(failure(api_->options(), http::status::not_found,
+                         "WebSocket connections are served on /ws (or on the WebSocket port)"));
+  }
   for (auto param : url->params()) in.query.emplace(param.key, param.value);
   in.content_type = std::string(req[http::field::content_type]);
   if (auto user = req[http::field::from]; !user.empty()) in.caller.user_id = std::string(user);

@@ -7,13 +7,17 @@
 
 #include "net/beast.hpp"
 #include "net/rest_api.hpp"
+#include "net/ws_session.hpp"
 
 namespace ce::net {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
+  /// `websocket_any_path`: upgrade requests on every path (the WS_PORT
+  /// listener) instead of only on /ws.
   http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
-               std::size_t max_body_bytes);
+               std::shared_ptr<const ws_context> websocket, std::size_t max_body_bytes,
+               bool websocket_any_path);
   void run();
 
 private:
@@ -27,7 +31,9 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const rest_api> api_;
+  std::shared_ptr<const ws_context> websocket_;
   std::size_t max_body_bytes_;
+  bool websocket_any_path_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
 };

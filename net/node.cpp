@@ -1,5 +1,6 @@
 #include "net/node.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/engine/engine_actor.hpp"
+#include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
 #include "messages/type_registry.hpp"
 #include "net/http_session.hpp"
@@ -83,6 +85,15 @@ safety::safety_policy policy_from(const config::settings& s) {
   return p;
 }
 
+/// Every connection is a descriptor: allow as many as the hard limit permits.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    spdlog::warn("cannot raise the open-file limit to {}", limit.rlim_max);
+}
+
 }  // namespace
 
 int run_node(const config::settings& settings) {
@@ -90,6 +101,7 @@ int run_node(const config::settings& settings) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
 
+  raise_descriptor_limit();
   std::string artifacts_root, error;
   if (!prepare_data_dir(settings.data_dir, artifacts_root, error)) {
     spdlog::critical("{}", error);
@@ -107,7 +119,8 @@ int run_node(const config::settings& settings) {
   caf::actor_system system{cfg};
 
   std::string node_id = settings.node_id.empty() ? default_node_id() : settings.node_id;
-  auto events = system.spawn(events::event_log_behavior, node_id);
+  auto bus = system.spawn(events::event_bus_behavior);
+  auto events = system.spawn(events::event_log_behavior, node_id, bus);
   engine::engine_runtime runtime;
   runtime.node_id = node_id;
   runtime.task.artifacts_root = artifacts_root;
@@ -118,23 +131,33 @@ int run_node(const config::settings& settings) {
   api_options options;
   options.legacy = settings.legacy_api;
   options.wait_timeout = std::chrono::seconds(settings.wait_timeout_s);
-  auto api = std::make_shared<const rest_api>(system, engine, events, options);
-  auto start_session = [api, max_body = settings.max_body_bytes](tcp::socket&& socket) {
-    std::make_shared<http_session>(std::move(socket), api, max_body)->run();
+  auto api = std::make_shared<const rest_api>(system, engine, events, bus, options);
+  auto ws = std::make_shared<ws_context>();
+  ws->log = events;
+  ws->options.queue_limit = settings.ws_queue_limit;
+  ws->options.idle_timeout = std::chrono::seconds(settings.ws_idle_timeout_s);
+  ws->options.close_grace = std::chrono::seconds(settings.ws_close_grace_s);
+  ws->options.send_buffer_bytes = settings.ws_send_buffer_bytes;
+  auto session_starter = [api, ws, max_body = settings.max_body_bytes](bool websocket_any_path) {
+    return [=](tcp::socket&& socket) {
+      std::make_shared<http_session>(std::move(socket), api, ws, max_body, websocket_any_path)
+          ->run();
+    };
   };
 
   std::shared_ptr<listener> http_listener, ws_listener;
   try {
     auto address = asio::ip::make_address(settings.bind);
     http_listener = std::make_shared<listener>(ioc, tcp::endpoint{address, settings.http_port},
-                                               start_session);
+                                               session_starter(false));
     ws_listener = std::make_shared<listener>(ioc, tcp::endpoint{address, settings.ws_port},
-                                             start_session);
+                                             session_starter(true));
   } catch (const std::exception& e) {
     spdlog::critical("cannot listen on {} (ports {} and {}): {}", settings.bind,
                      settings.http_port, settings.ws_port, e.what());
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
     return 1;
   }
   http_listener->run();
@@ -161,6 +184,7 @@ int run_node(const config::settings& settings) {
 
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");
   return 0;
 }

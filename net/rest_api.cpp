@@ -86,10 +86,11 @@ std::string content_type_for(const std::string& name) {
 }  // namespace
 
 rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
-                   api_options options)
+                   event_bus_actor bus, api_options options)
     : system_(system),
       engine_(std::move(engine)),
       events_(std::move(events)),
+      bus_(std::move(bus)),
       options_(options) {
   using v = http::verb;
   routes_ = {
@@ -471,32 +472,44 @@ void rest_api::safety_checks(const api_request&, const std::vector<std::string>&
 
 void rest_api::statistics(const api_request& req, const std::vector<std::string>&,
                           responder& reply) const {
+  auto system = &system_;
+  auto bus = bus_;
+  auto options = options_;
+  auto error = on_error(reply, "GET /api/statistics");
   actor_call(
       system_, engine_, options_.call_timeout,
-      [reply](const engine_statistics& s) {
-        auto now = now_ms();
-        json::object data{
-            {"total_tasks", s.total_tasks},
-            {"by_status", counts(s.by_status)},
-            {"by_type", counts(s.by_type)},
-            {"by_priority", counts(s.by_priority)},
-            {"average_duration", s.average_duration_ms},
-            {"success_rate", s.success_rate},
-            {"throughput", {{"tasks_per_minute", s.throughput_per_minute},
-                            {"finished_total", s.terminal_tasks}}},
-            {"queue_depth", s.queue_depth},
-            {"running_tasks", s.running_tasks},
-            {"awaiting_approval", s.awaiting_approval},
-            {"total_plans", s.plans},
-            {"total_events", s.events},
-            {"resources", {{"memory_rss_bytes", resident_bytes()},
-                           {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
-            {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
-            {"node_id", s.node_id},
-            {"timestamp", iso8601(now)}};
-        reply(ok(std::move(data)));
+      [=](const engine_statistics& s) {
+        actor_call(
+            *system, bus, options.call_timeout,
+            [=](uint64_t subscriptions) {
+              auto now = now_ms();
+              json::object data{
+                  {"total_tasks", s.total_tasks},
+                  {"by_status", counts(s.by_status)},
+                  {"by_type", counts(s.by_type)},
+                  {"by_priority", counts(s.by_priority)},
+                  {"average_duration", s.average_duration_ms},
+                  {"success_rate", s.success_rate},
+                  {"throughput",
+                   {{"tasks_per_minute", s.throughput_per_minute},
+                    {"finished_total", s.terminal_tasks}}},
+                  {"queue_depth", s.queue_depth},
+                  {"running_tasks", s.running_tasks},
+                  {"awaiting_approval", s.awaiting_approval},
+                  {"total_plans", s.plans},
+                  {"total_events", s.events},
+                  {"websocket", {{"subscriptions", subscriptions}}},
+                  {"resources",
+                   {{"memory_rss_bytes", resident_bytes()},
+                    {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
+                  {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
+                  {"node_id", s.node_id},
+                  {"timestamp", iso8601(now)}};
+              reply(ok(std::move(data)));
+            },
+            error, atoms::count_subscribers::value);
       },
-      on_error(reply, "GET /api/statistics"), atoms::statistics::value, req.caller);
+      error, atoms::statistics::value, req.caller);
 }
 
 void rest_api::list_events(const api_request& req, const std::vector<std::string>&,

@@ -16,7 +16,7 @@ namespace ce::net {
 class rest_api {
 public:
   rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
-           api_options options);
+           event_bus_actor bus, api_options options);
 
   /// Handles one request; `reply` is called exactly once, from any thread.
   void handle(api_request request, responder reply) const;
@@ -60,6 +60,7 @@ private:
   caf::actor_system& system_;
   engine_actor engine_;
   event_log_actor events_;
+  event_bus_actor bus_;
   api_options options_;
   std::vector<route> routes_;
 };

@@ -34,6 +34,14 @@ std::vector<event> event_log::for_task(const std::string& task_id, uint64_t sinc
   return out;
 }
 
+std::vector<event> event_log::after(uint64_t since) const {
+  std::vector<event> out;
+  uint64_t from = std::max(since + 1, first_seq_);
+  for (uint64_t seq = from; seq < first_seq_ + events_.size(); ++seq)
+    out.push_back(events_[seq - first_seq_]);
+  return out;
+}
+
 bool event_log::page(const event_query& query, event_page& out) const {
   uint64_t below = next_seq_;  // exclusive upper bound
   if (!query.cursor.empty() && !parse_event_cursor(query.cursor, below)) return false;

@@ -25,6 +25,12 @@ public:
   /// The task's events with seq > since, oldest first.
   std::vector<event> for_task(const std::string& task_id, uint64_t since) const;
 
+  /// Every event with seq > since, oldest first.
+  std::vector<event> after(uint64_t since) const;
+
+  /// True if any event of the task is known.
+  bool knows_task(const std::string& task_id) const { return by_task_.count(task_id) > 0; }
+
   /// One page of all events (optionally of one task or type), newest first.
   /// Returns false (and leaves `out` alone) when the cursor is malformed.
   bool page(const event_query& query, event_page& out) const;

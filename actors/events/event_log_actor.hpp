@@ -1,4 +1,4 @@
-// The event-log actor: owns the node's event_log.
+// The event-log actor: owns the node's event_log and feeds the event bus.
 #pragma once
 
 #include "actors/events/event_log.hpp"
@@ -8,10 +8,12 @@ namespace ce::events {
 
 struct event_log_state {
   event_log log{""};
+  event_bus_actor bus;
   static inline const char* name = "event_log";
 };
 
 event_log_actor::behavior_type event_log_behavior(
-    event_log_actor::stateful_pointer<event_log_state> self, std::string node_id);
+    event_log_actor::stateful_pointer<event_log_state> self, std::string node_id,
+    event_bus_actor bus);
 
 }  // namespace ce::events

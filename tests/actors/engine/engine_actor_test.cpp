@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
 #include "actors/executor/artifacts.hpp"
 #include "messages/errors.hpp"
@@ -26,6 +27,7 @@ struct fixture {
   ce::testing::temp_dir data;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
+  event_bus_actor bus;
   event_log_actor events;
   engine_actor engine;
   caller_identity caller;
@@ -34,7 +36,8 @@ struct fixture {
     cfg.set("scheduler.max-threads", 2);
     cfg.set("logger.console", caf::atom("none"));
     system = std::make_unique<caf::actor_system>(cfg);
-    events = system->spawn(events::event_log_behavior, std::string("test"));
+    bus = system->spawn(events::event_bus_behavior);
+    events = system->spawn(events::event_log_behavior, std::string("test"), bus);
     engine::engine_runtime runtime;
     runtime.node_id = "test";
     runtime.task.artifacts_root = data.path();
@@ -43,6 +46,7 @@ struct fixture {
   ~fixture() {
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
   }
 
   /// Sends a request and returns its answer, or fails the test with the error.

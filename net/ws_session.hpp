@@ -1,0 +1,73 @@
+// One WebSocket connection: the contract's subscribe/unsubscribe/ping
+// protocol, live events from the bus through a bounded outgoing queue, ping
+// frames on idle connections, and clean release of subscriptions on close.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "messages/event_sink.hpp"
+#include "messages/interfaces.hpp"
+#include "net/beast.hpp"
+
+namespace ce::net {
+
+struct ws_options {
+  std::size_t queue_limit = 1024;            // frames waiting to be written
+  std::size_t max_message_bytes = 64 << 10;  // larger client messages get an error frame
+  std::chrono::seconds idle_timeout{60};     // ping after half of it, close after all of it
+  std::chrono::seconds close_grace{10};      // how long an overflowing client gets to read its error
+  int send_buffer_bytes = 256 << 10;         // kernel send buffer per connection (0: OS default)
+  std::size_t max_subscriptions = 1000;      // per connection
+};
+
+/// What every WebSocket session needs, shared by all of them.
+struct ws_context {
+  event_log_actor log;
+  ws_options options;
+};
+
+class ws_session : public event_sink, public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(tcp::socket&& socket, std::shared_ptr<const ws_context> context);
+  ~ws_session() override;
+
+  /// Completes the handshake of an upgrade request read by the HTTP session.
+  void run(http::request<http::string_body> upgrade);
+
+  /// From actor threads: queue a frame, or give up on a client that lags
+  /// more than queue_limit frames behind.
+  void deliver(std::shared_ptr<const std::string> frame, uint64_t seq) override;
+
+private:
+  void on_accept(beast::error_code ec);
+  void read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle_message(std::string_view text);
+  void send(std::string text);  // a protocol frame of our own (strand)
+  void enqueue(std::shared_ptr<const std::string> frame, uint64_t seq);
+  void write_next();
+  void on_write(beast::error_code ec, uint64_t seq);
+  void overflow();
+  void finish();
+  event_sink_ptr as_sink() { return std::static_pointer_cast<event_sink>(shared_from_this()); }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::shared_ptr<const ws_context> context_;
+  std::deque<std::pair<std::shared_ptr<const std::string>, uint64_t>> queue_;  // strand only
+  std::atomic<std::size_t> pending_{0};  // queued, not yet written
+  std::atomic<bool> closing_{false};
+  bool writing_ = false;            // strand only
+  bool close_after_write_ = false;  // strand only
+  bool finished_ = false;           // strand only
+  uint64_t last_sent_seq_ = 0;      // strand only
+  std::unordered_set<std::string> subscriptions_;  // strand only
+  asio::steady_timer close_timer_;
+};
+
+}  // namespace ce::net

@@ -1,0 +1,54 @@
+#include "actors/events/subscription_table.hpp"
+
+#include <catch2/catch.hpp>
+
+using ce::event_sink;
+using ce::events::subscription_table;
+
+namespace {
+struct null_sink : event_sink {
+  void deliver(std::shared_ptr<const std::string>, uint64_t) override {}
+};
+}  // namespace
+
+TEST_CASE("an event reaches the task's subscribers and the every-task subscribers once each",
+          "[subscriptions]") {
+  subscription_table table;
+  auto a = std::make_shared<null_sink>();
+  auto b = std::make_shared<null_sink>();
+  table.add(a, "t1");
+  table.add(b, "*");
+  table.add(a, "*");  // subscribed twice over: still one delivery
+  auto targets = table.targets("t1");
+  CHECK(targets.size() == 2);
+  CHECK(table.targets("t2").size() == 2);  // both hold "*"
+  CHECK(table.size() == 3);
+}
+
+TEST_CASE("unsubscribing and dropping release every subscription", "[subscriptions]") {
+  subscription_table table;
+  auto a = std::make_shared<null_sink>();
+  table.add(a, "t1");
+  table.add(a, "t2");
+  table.add(a, "t1");  // repeated: no second pair
+  CHECK(table.size() == 2);
+  table.remove(a, "t1");
+  CHECK(table.targets("t1").empty());
+  CHECK(table.size() == 1);
+  table.remove(a, "never");  // harmless
+  table.drop(a);
+  CHECK(table.size() == 0);
+  CHECK(a.use_count() == 1);  // the table holds no reference any more
+}
+
+TEST_CASE("thousands of subscribe/drop cycles leave nothing behind", "[subscriptions]") {
+  subscription_table table;
+  for (int i = 0; i < 5000; ++i) {
+    auto s = std::make_shared<null_sink>();
+    table.add(s, "task_" + std::to_string(i % 7));
+    table.add(s, "*");
+    table.drop(s);
+  }
+  CHECK(table.size() == 0);
+  CHECK(table.targets("task_1").empty());
+}
