@@ -14,21 +14,23 @@ namespace {
 /// into leading command-line arguments, so a real flag given later wins and
 /// both win over the config file (CLI11 fills from the file only what is unset).
 const std::vector<std::pair<const char*, const char*>> environment_flags = {
-    {"PORT", "--port"},
-    {"WS_PORT", "--ws-port"},
-    {"BIND", "--bind"},
-    {"DATA_DIR", "--data-dir"},
-    {"LOG_LEVEL", "--log-level"},
-    {"GENERATOR_SERVICE_URL", "--generator-service-url"},
+    {"PORT", "--port"},           {"WS_PORT", "--ws-port"},
+    {"BIND", "--bind"},           {"DATA_DIR", "--data-dir"},
+    {"LOG_LEVEL", "--log-level"}, {"GENERATOR_SERVICE_URL", "--generator-service-url"},
     {"NODE_ID", "--node-id"},
 };
 
-const char* real_getenv(const char* name) { return std::getenv(name); }
+const char* real_getenv(const char* name) {
+  return std::getenv(name);
+}
 
 void declare(CLI::App& app, settings& s) {
-  auto last = [](CLI::Option* o) { return o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast); };
+  auto last = [](CLI::Option* o) {
+    return o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  };
   // network
-  last(app.add_option("--bind", s.bind, "Address the HTTP and WebSocket listeners bind to (env BIND)")
+  last(app.add_option("--bind", s.bind,
+                      "Address the HTTP and WebSocket listeners bind to (env BIND)")
            ->capture_default_str());
   last(app.add_option("--port", s.http_port, "HTTP port; 0 picks a free one (env PORT)")
            ->capture_default_str());
@@ -55,12 +57,29 @@ void declare(CLI::App& app, settings& s) {
                       "Kernel send buffer per WebSocket connection in bytes; 0 = OS default")
            ->capture_default_str());
   // storage
-  last(app.add_option("--data-dir", s.data_dir, "Directory for generated artifacts and state (env DATA_DIR)")
+  last(app.add_option("--data-dir", s.data_dir,
+                      "Directory for generated artifacts and state (env DATA_DIR)")
+           ->capture_default_str());
+  last(app.add_option("--store", s.store,
+                      "sqlite: durable store under --data-dir; memory: nothing survives a "
+                      "restart (for benchmarks and tests)")
+           ->capture_default_str());
+  last(app.add_option("--commit-batch", s.commit_batch,
+                      "Group commit: most changes written in one transaction")
+           ->capture_default_str());
+  last(app.add_option("--commit-delay-us", s.commit_delay_us,
+                      "Group commit: longest a change waits for its transaction, microseconds")
+           ->capture_default_str());
+  last(app.add_option("--auto-resume", s.auto_resume,
+                      "Resume tasks a restart interrupted (true/false); when false, use "
+                      "POST /api/tasks/:id/resume")
            ->capture_default_str());
   // engine
-  last(app.add_option("--node-id", s.node_id, "This node's name in ids and events (env NODE_ID); "
-                                               "default: derived from host name and port"));
-  last(app.add_option("--actor-threads", s.actor_threads, "Actor scheduler threads; 0 = one per core")
+  last(app.add_option("--node-id", s.node_id,
+                      "This node's name in ids and events (env NODE_ID); "
+                      "default: derived from host name and port"));
+  last(app.add_option("--actor-threads", s.actor_threads,
+                      "Actor scheduler threads; 0 = one per core")
            ->capture_default_str());
   last(app.add_option("--deployment-driver", s.deployment_driver,
                       "How deployment steps reach infrastructure; 'simulated' touches no cloud")
@@ -72,14 +91,16 @@ void declare(CLI::App& app, settings& s) {
                       "Longest time in seconds an execute?wait=true answer waits")
            ->capture_default_str());
   // safety policy
-  last(app.add_option("--cost-limit", s.cost_limit_usd,
-                      "Monthly cost limit in USD for a plan, unless its requirements set cost_limit")
-           ->capture_default_str());
+  last(
+      app.add_option("--cost-limit", s.cost_limit_usd,
+                     "Monthly cost limit in USD for a plan, unless its requirements set cost_limit")
+          ->capture_default_str());
   last(app.add_option("--production-requires-approval", s.production_requires_approval,
                       "Production plans wait for approval (true/false)")
            ->capture_default_str());
-  last(app.add_option("--approval-risk-threshold", s.approval_risk_threshold,
-                      "Plans at or above this risk level wait for approval (low|medium|high|critical)")
+  last(app.add_option(
+              "--approval-risk-threshold", s.approval_risk_threshold,
+              "Plans at or above this risk level wait for approval (low|medium|high|critical)")
            ->capture_default_str());
   last(app.add_option("--max-resources-per-minute", s.max_resources_per_minute,
                       "During execution, more resources created per minute abort the task")
@@ -105,7 +126,8 @@ std::vector<std::string> validate(const settings& s) {
     return false;
   };
   if (s.bind.empty()) errors.emplace_back("--bind must not be empty");
-  if (s.io_threads < 1 || s.io_threads > 64) errors.emplace_back("--io-threads must be between 1 and 64");
+  if (s.io_threads < 1 || s.io_threads > 64)
+    errors.emplace_back("--io-threads must be between 1 and 64");
   if (s.actor_threads < 0 || s.actor_threads > 256)
     errors.emplace_back("--actor-threads must be between 0 and 256");
   if (s.max_body_bytes < 1024 || s.max_body_bytes > (64u << 20))
@@ -115,6 +137,12 @@ std::vector<std::string> validate(const settings& s) {
   if (s.ws_idle_timeout_s < 2) errors.emplace_back("--ws-idle-timeout must be at least 2 seconds");
   if (s.ws_close_grace_s < 1) errors.emplace_back("--ws-close-grace must be at least 1 second");
   if (s.ws_send_buffer_bytes < 0) errors.emplace_back("--ws-send-buffer must not be negative");
+  if (s.store != "sqlite" && s.store != "memory")
+    errors.emplace_back("--store must be sqlite or memory");
+  if (s.commit_batch < 1 || s.commit_batch > 100000)
+    errors.emplace_back("--commit-batch must be between 1 and 100000");
+  if (s.commit_delay_us < 0 || s.commit_delay_us > 1000000)
+    errors.emplace_back("--commit-delay-us must be between 0 and 1000000");
   if (s.data_dir.empty()) errors.emplace_back("--data-dir must not be empty");
   if (s.deployment_driver != "simulated")
     errors.emplace_back("--deployment-driver must be 'simulated' (the only built-in driver)");
@@ -122,11 +150,14 @@ std::vector<std::string> validate(const settings& s) {
   if (s.cost_limit_usd <= 0) errors.emplace_back("--cost-limit must be positive");
   if (!in(s.approval_risk_threshold, {"low", "medium", "high", "critical"}))
     errors.emplace_back("--approval-risk-threshold must be one of low, medium, high, critical");
-  if (s.max_resources_per_minute < 1) errors.emplace_back("--max-resources-per-minute must be at least 1");
-  if (s.execution_timeout_s < 1) errors.emplace_back("--execution-timeout must be at least 1 second");
+  if (s.max_resources_per_minute < 1)
+    errors.emplace_back("--max-resources-per-minute must be at least 1");
+  if (s.execution_timeout_s < 1)
+    errors.emplace_back("--execution-timeout must be at least 1 second");
   if (s.cost_anomaly_factor < 1) errors.emplace_back("--cost-anomaly-factor must be at least 1");
   if (!in(s.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"}))
-    errors.emplace_back("--log-level must be one of trace, debug, info, warn, error, critical, off");
+    errors.emplace_back(
+        "--log-level must be one of trace, debug, info, warn, error, critical, off");
   if (!s.generator_service_url.empty() && s.generator_service_url.rfind("http://", 0) != 0 &&
       s.generator_service_url.rfind("https://", 0) != 0)
     errors.emplace_back("--generator-service-url must start with http:// or https://");
@@ -195,6 +226,10 @@ ws-send-buffer = 262144       # kernel send buffer per WebSocket connection; 0 =
 
 # -- storage
 data-dir = "./data"           # generated artifacts and state, env DATA_DIR
+store = "sqlite"              # sqlite (durable) | memory (benchmarks and tests: nothing survives)
+commit-batch = 512            # group commit: most changes in one transaction
+commit-delay-us = 2000        # group commit: longest a change waits for its transaction
+auto-resume = true            # resume interrupted tasks at start
 
 # -- engine
 # node-id = "node-a"          # default: derived from host name and port, env NODE_ID

@@ -14,21 +14,25 @@ struct settings {
   std::string bind = "127.0.0.1";
   uint16_t http_port = 3004;
   uint16_t ws_port = 3104;
-  int io_threads = 2;                  // Beast I/O threads
+  int io_threads = 2;                    // Beast I/O threads
   std::size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
-  bool legacy_api = false;             // the original service's error/execute behaviour
-  std::size_t ws_queue_limit = 1024;   // frames a WebSocket client may lag behind
-  int64_t ws_idle_timeout_s = 60;      // ping after half, close after all of it
-  int64_t ws_close_grace_s = 10;       // time an overflowing client gets to read its error
+  bool legacy_api = false;               // the original service's error/execute behaviour
+  std::size_t ws_queue_limit = 1024;     // frames a WebSocket client may lag behind
+  int64_t ws_idle_timeout_s = 60;        // ping after half, close after all of it
+  int64_t ws_close_grace_s = 10;         // time an overflowing client gets to read its error
   int ws_send_buffer_bytes = 256 << 10;  // kernel send buffer per WebSocket; 0 = OS default
   // -- storage
   std::string data_dir = "./data";
+  std::string store = "sqlite";    // sqlite | memory (benchmarks and tests only)
+  std::size_t commit_batch = 512;  // change sets per transaction at most
+  int64_t commit_delay_us = 2000;  // a change waits at most this long for its commit
+  bool auto_resume = true;         // resume interrupted tasks at start
   // -- engine
-  std::string node_id;                 // empty: derived from host name and port
-  int actor_threads = 0;               // 0: CAF default (one per core)
+  std::string node_id;    // empty: derived from host name and port
+  int actor_threads = 0;  // 0: CAF default (one per core)
   std::string deployment_driver = "simulated";
-  std::string generator_service_url;   // empty: the built-in generator
-  int64_t wait_timeout_s = 300;        // longest ?wait=true / legacy execute answer
+  std::string generator_service_url;  // empty: the built-in generator
+  int64_t wait_timeout_s = 300;       // longest ?wait=true / legacy execute answer
   // -- safety policy
   double cost_limit_usd = 10000;
   bool production_requires_approval = true;

@@ -12,6 +12,7 @@ using execute_wait = caf::atom_constant<caf::atom("exec_wait")>;
 using get_task = caf::atom_constant<caf::atom("get_task")>;
 using list_tasks = caf::atom_constant<caf::atom("list_tasks")>;
 using cancel = caf::atom_constant<caf::atom("cancel")>;
+using resume = caf::atom_constant<caf::atom("resume")>;
 using get_plan = caf::atom_constant<caf::atom("get_plan")>;
 using generate_plan = caf::atom_constant<caf::atom("gen_plan")>;
 using validate_plan = caf::atom_constant<caf::atom("valid_plan")>;
@@ -54,5 +55,10 @@ using drop_sink = caf::atom_constant<caf::atom("drop_sink")>;
 // event log -> event bus
 using publish = caf::atom_constant<caf::atom("publish")>;
 using count_subscribers = caf::atom_constant<caf::atom("count_subs")>;
+
+// store
+using persist = caf::atom_constant<caf::atom("persist")>;
+using flush = caf::atom_constant<caf::atom("flush")>;
+using store_stats = caf::atom_constant<caf::atom("store_stat")>;
 
 }  // namespace ce::atoms

@@ -25,7 +25,8 @@ struct names {
   std::vector<std::string_view> all() const { return {spelled.begin(), spelled.end()}; }
 };
 
-constexpr names<task_type, 5> task_type_names{{"generate", "deploy", "verify", "rollback", "analyze"}};
+constexpr names<task_type, 5> task_type_names{
+    {"generate", "deploy", "verify", "rollback", "analyze"}};
 constexpr names<task_status, 9> task_status_names{{"pending", "queued", "planning",
                                                    "awaiting_approval", "executing", "verifying",
                                                    "completed", "failed", "cancelled"}};
@@ -54,39 +55,93 @@ constexpr names<log_level, 4> log_level_names{{"debug", "info", "warn", "error"}
 
 }  // namespace
 
-std::string_view to_string(task_type x) { return task_type_names.get(x); }
-std::string_view to_string(task_status x) { return task_status_names.get(x); }
-std::string_view to_string(priority x) { return priority_names.get(x); }
-std::string_view to_string(cloud_provider x) { return provider_names.get(x); }
-std::string_view to_string(plan_status x) { return plan_status_names.get(x); }
-std::string_view to_string(step_type x) { return step_type_names.get(x); }
-std::string_view to_string(step_status x) { return step_status_names.get(x); }
-std::string_view to_string(severity x) { return severity_names.get(x); }
-std::string_view to_string(risk_category x) { return risk_category_names.get(x); }
-std::string_view to_string(dependency_type x) { return dependency_type_names.get(x); }
-std::string_view to_string(execution_status x) { return execution_status_names.get(x); }
-std::string_view to_string(artifact_type x) { return artifact_type_names.get(x); }
-std::string_view to_string(verification_status x) { return verification_status_names.get(x); }
-std::string_view to_string(check_status x) { return check_status_names.get(x); }
-std::string_view to_string(check_category x) { return check_category_names.get(x); }
-std::string_view to_string(safety_phase x) { return safety_phase_names.get(x); }
-std::string_view to_string(log_level x) { return log_level_names.get(x); }
+std::string_view to_string(task_type x) {
+  return task_type_names.get(x);
+}
+std::string_view to_string(task_status x) {
+  return task_status_names.get(x);
+}
+std::string_view to_string(priority x) {
+  return priority_names.get(x);
+}
+std::string_view to_string(cloud_provider x) {
+  return provider_names.get(x);
+}
+std::string_view to_string(plan_status x) {
+  return plan_status_names.get(x);
+}
+std::string_view to_string(step_type x) {
+  return step_type_names.get(x);
+}
+std::string_view to_string(step_status x) {
+  return step_status_names.get(x);
+}
+std::string_view to_string(severity x) {
+  return severity_names.get(x);
+}
+std::string_view to_string(risk_category x) {
+  return risk_category_names.get(x);
+}
+std::string_view to_string(dependency_type x) {
+  return dependency_type_names.get(x);
+}
+std::string_view to_string(execution_status x) {
+  return execution_status_names.get(x);
+}
+std::string_view to_string(artifact_type x) {
+  return artifact_type_names.get(x);
+}
+std::string_view to_string(verification_status x) {
+  return verification_status_names.get(x);
+}
+std::string_view to_string(check_status x) {
+  return check_status_names.get(x);
+}
+std::string_view to_string(check_category x) {
+  return check_category_names.get(x);
+}
+std::string_view to_string(safety_phase x) {
+  return safety_phase_names.get(x);
+}
+std::string_view to_string(log_level x) {
+  return log_level_names.get(x);
+}
 
-bool parse(std::string_view s, task_type& x) { return task_type_names.find(s, x); }
-bool parse(std::string_view s, task_status& x) { return task_status_names.find(s, x); }
-bool parse(std::string_view s, priority& x) { return priority_names.find(s, x); }
-bool parse(std::string_view s, cloud_provider& x) { return provider_names.find(s, x); }
-bool parse(std::string_view s, safety_phase& x) { return safety_phase_names.find(s, x); }
+bool parse(std::string_view s, task_type& x) {
+  return task_type_names.find(s, x);
+}
+bool parse(std::string_view s, task_status& x) {
+  return task_status_names.find(s, x);
+}
+bool parse(std::string_view s, priority& x) {
+  return priority_names.find(s, x);
+}
+bool parse(std::string_view s, cloud_provider& x) {
+  return provider_names.find(s, x);
+}
+bool parse(std::string_view s, safety_phase& x) {
+  return safety_phase_names.find(s, x);
+}
 
 template <>
-std::vector<std::string_view> all_names<task_type>() { return task_type_names.all(); }
+std::vector<std::string_view> all_names<task_type>() {
+  return task_type_names.all();
+}
 template <>
-std::vector<std::string_view> all_names<task_status>() { return task_status_names.all(); }
+std::vector<std::string_view> all_names<task_status>() {
+  return task_status_names.all();
+}
 template <>
-std::vector<std::string_view> all_names<priority>() { return priority_names.all(); }
+std::vector<std::string_view> all_names<priority>() {
+  return priority_names.all();
+}
 template <>
-std::vector<std::string_view> all_names<cloud_provider>() { return provider_names.all(); }
+std::vector<std::string_view> all_names<cloud_provider>() {
+  return provider_names.all();
+}
 template <>
-std::vector<std::string_view> all_names<safety_phase>() { return safety_phase_names.all(); }
+std::vector<std::string_view> all_names<safety_phase>() {
+  return safety_phase_names.all();
+}
 
 }  // namespace ce

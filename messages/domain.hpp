@@ -121,8 +121,8 @@ struct task_context {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_context& x) {
-  return f(caf::meta::type_name("task_context"), x.provider, x.environment, x.region,
-           x.components, x.requirements);
+  return f(caf::meta::type_name("task_context"), x.provider, x.environment, x.region, x.components,
+           x.requirements);
 }
 
 struct task_execution_refs {
@@ -393,8 +393,8 @@ struct safety_report {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, safety_report& x) {
-  return f(caf::meta::type_name("safety_report"), x.phase, x.passed, x.requires_approval,
-           x.results, x.blockers);
+  return f(caf::meta::type_name("safety_report"), x.phase, x.passed, x.requires_approval, x.results,
+           x.blockers);
 }
 
 // ---- events ------------------------------------------------------------------

@@ -12,7 +12,7 @@ namespace ce {
 /// A subscriber's outgoing queue. Implementations must never block the
 /// caller (an actor thread): they queue the frame and return.
 class event_sink {
-public:
+ public:
   virtual ~event_sink() = default;
   /// Queues one text frame; `seq` > 0 marks a task_event frame with that seq.
   virtual void deliver(std::shared_ptr<const std::string> frame, uint64_t seq) = 0;

@@ -11,11 +11,11 @@ namespace ce {
 /// creation time; two nodes or two runs collide with negligible probability.
 /// Not thread-safe: each actor owns its own generator.
 class id_generator {
-public:
+ public:
   id_generator();
   std::string next(std::string_view prefix);
 
-private:
+ private:
   unsigned long long last_ms_ = 0;
   unsigned long long rand_hi_ = 0;  // 16 bits used
   unsigned long long rand_lo_ = 0;  // 64 bits used

@@ -19,14 +19,25 @@
 
 namespace ce {
 
+/// The store: makes changes durable. It runs detached (its own thread), so
+/// SQLite's blocking I/O never holds up the threads that serve other actors.
+using store_actor = caf::typed_actor<
+    /// Commits a change set, grouped with others into one transaction (group
+    /// commit), and answers the commit's number once it is on disk.
+    caf::replies_to<atoms::persist, change_set>::with<uint64_t>,
+    /// Timer: commit what waits (generation N).
+    caf::reacts_to<atoms::flush, uint64_t>,
+    /// (transactions committed, change sets committed), for figures.
+    caf::replies_to<atoms::store_stats>::with<uint64_t, uint64_t>>;
+
 /// The event bus: fans each event out to the sinks subscribed to its task or
 /// to every task. Fed only by the event log, so it sees events in seq order
 /// and subscription changes in the order the log decided them.
 using event_bus_actor = caf::typed_actor<
     /// One new event, in seq order.
     caf::reacts_to<atoms::publish, event>,
-    /// Start delivering a task's events ("*": every task) to a sink.
-    caf::reacts_to<atoms::subscribe, event_sink_ptr, std::string>,
+    /// Start delivering a task's events ("*": every task) with seq > N to a sink.
+    caf::reacts_to<atoms::subscribe, event_sink_ptr, std::string, uint64_t>,
     /// Stop delivering a task's events to a sink.
     caf::reacts_to<atoms::unsubscribe, event_sink_ptr, std::string>,
     /// Forget a sink entirely (its connection closed).
@@ -41,6 +52,9 @@ using event_log_actor = caf::typed_actor<
     /// Stamps (id, seq, timestamp), appends an event and publishes it. No
     /// answer: emitters never wait for the log.
     caf::reacts_to<atoms::emit, event>,
+    /// Stamps an event and stores it in one commit with other changes (a task's
+    /// new state); answers the stamped event once both are on disk.
+    caf::replies_to<atoms::emit, event, change_set>::with<event>,
     /// Subscribe a sink to a task ("*": all) with an optional replay of the
     /// events after `since` (has_since, since). Unknown tasks get an error frame.
     caf::reacts_to<atoms::subscribe, event_sink_ptr, std::string, bool, uint64_t>,
@@ -70,6 +84,8 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<atoms::list_tasks, caller_identity, task_query>::with<task_page>,
     /// Cancels a non-terminal task; answers it (cancelled).
     caf::replies_to<atoms::cancel, caller_identity, std::string>::with<task>,
+    /// Resumes a task a restart interrupted (when auto-resume is off); answers it.
+    caf::replies_to<atoms::resume, caller_identity, std::string>::with<task>,
     /// One plan by id.
     caf::replies_to<atoms::get_plan, caller_identity, std::string>::with<plan>,
     /// Makes and stores a plan without a task.
@@ -77,8 +93,8 @@ using engine_actor = caf::typed_actor<
     /// Structural validation of a stored plan.
     caf::replies_to<atoms::validate_plan, caller_identity, std::string>::with<plan_validation>,
     /// Structural validation of steps given inline.
-    caf::replies_to<atoms::validate_plan, caller_identity, std::vector<plan_step>>::with<
-        plan_validation>,
+    caf::replies_to<atoms::validate_plan, caller_identity,
+                    std::vector<plan_step>>::with<plan_validation>,
     /// A stored plan with parallel stages marked and its duration recomputed.
     caf::replies_to<atoms::optimize_plan, caller_identity, std::string>::with<plan>,
     /// Approves a plan (comment); a task waiting on it resumes.
@@ -89,15 +105,18 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<atoms::safety_check, caller_identity, std::string, std::string,
                     safety_phase>::with<safety_report>,
     /// A task's artifacts (latest version of each name).
-    caf::replies_to<atoms::list_artifacts, caller_identity, std::string>::with<
-        std::vector<artifact>>,
+    caf::replies_to<atoms::list_artifacts, caller_identity,
+                    std::string>::with<std::vector<artifact>>,
     /// One artifact of a task by file name.
-    caf::replies_to<atoms::get_artifact, caller_identity, std::string, std::string>::with<
-        artifact>,
+    caf::replies_to<atoms::get_artifact, caller_identity, std::string, std::string>::with<artifact>,
     /// Node statistics.
     caf::replies_to<atoms::statistics, caller_identity>::with<engine_statistics>,
-    /// From a task actor: the task's new state.
-    caf::reacts_to<atoms::task_changed, task>,
+    /// From a task actor: the task's new state and the event of that
+    /// transition (type empty: none), stored in one commit.
+    caf::reacts_to<atoms::task_changed, task, event>,
+    /// From a task actor: an event of its task. Forwarded to the log on the
+    /// same path as its state changes, so the task's events keep their order.
+    caf::reacts_to<atoms::emit, event>,
     /// From a task actor: its plan's new state (approval, step statuses).
     caf::reacts_to<atoms::plan_changed, plan>,
     /// From a task actor: one step's result (task id, result).

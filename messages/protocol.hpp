@@ -47,16 +47,16 @@ struct execution_outcome {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_outcome& x) {
-  return f(caf::meta::type_name("execution_outcome"), x.subject, x.the_plan, x.has_plan,
-           x.results, x.verification, x.has_verification);
+  return f(caf::meta::type_name("execution_outcome"), x.subject, x.the_plan, x.has_plan, x.results,
+           x.verification, x.has_verification);
 }
 
 /// Position in the global event list (newest first).
 struct event_query {
   uint32_t limit = 50;
-  std::string cursor;  // opaque; empty: newest
-  std::string task_id; // empty: every task
-  std::string type;    // empty: every type
+  std::string cursor;   // opaque; empty: newest
+  std::string task_id;  // empty: every task
+  std::string type;     // empty: every type
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_query& x) {
@@ -104,9 +104,9 @@ struct engine_statistics {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {
   return f(caf::meta::type_name("engine_statistics"), x.total_tasks, x.by_status, x.by_type,
-           x.by_priority, x.average_duration_ms, x.success_rate, x.terminal_tasks,
-           x.running_tasks, x.queue_depth, x.awaiting_approval, x.throughput_per_minute, x.plans,
-           x.events, x.started_at, x.node_id);
+           x.by_priority, x.average_duration_ms, x.success_rate, x.terminal_tasks, x.running_tasks,
+           x.queue_depth, x.awaiting_approval, x.throughput_per_minute, x.plans, x.events,
+           x.started_at, x.node_id);
 }
 
 /// Work for one executor-step actor.
@@ -160,6 +160,32 @@ struct artifact_ref {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, artifact_ref& x) {
   return f(caf::meta::type_name("artifact_ref"), x.meta, x.task_id);
+}
+
+}  // namespace ce
+
+namespace ce {
+
+/// What one durable write carries. The store commits many of these per
+/// transaction (group commit) and acknowledges each once it is on disk.
+struct change_set {
+  std::vector<task> tasks;                         // inserted or replaced by id
+  std::vector<plan> plans;                         // inserted or replaced by id
+  std::vector<std::string> result_task_ids;        // parallel to results
+  std::vector<execution_result> results;           // inserted (id unique)
+  std::vector<std::string> verification_task_ids;  // parallel to verifications
+  std::vector<verification_result> verifications;  // replaced per task
+  std::vector<event> events;                       // inserted (seq unique)
+
+  bool empty() const {
+    return tasks.empty() && plans.empty() && results.empty() && verifications.empty() &&
+           events.empty();
+  }
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_set& x) {
+  return f(caf::meta::type_name("change_set"), x.tasks, x.plans, x.result_task_ids, x.results,
+           x.verification_task_ids, x.verifications, x.events);
 }
 
 }  // namespace ce

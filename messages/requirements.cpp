@@ -33,9 +33,12 @@ struct reader {
     if (it == obj.end() || it->value().is_null()) return false;
     const auto& v = it->value();
     double d;
-    if (v.is_int64()) d = static_cast<double>(v.get_int64());
-    else if (v.is_uint64()) d = static_cast<double>(v.get_uint64());
-    else if (v.is_double()) d = v.get_double();
+    if (v.is_int64())
+      d = static_cast<double>(v.get_int64());
+    else if (v.is_uint64())
+      d = static_cast<double>(v.get_uint64());
+    else if (v.is_double())
+      d = v.get_double();
     else {
       fail(key, "must be a whole number");
       return false;
@@ -57,9 +60,12 @@ struct reader {
     auto it = obj.find(key);
     if (it == obj.end() || it->value().is_null()) return false;
     const auto& v = it->value();
-    if (v.is_int64()) out = static_cast<double>(v.get_int64());
-    else if (v.is_uint64()) out = static_cast<double>(v.get_uint64());
-    else if (v.is_double()) out = v.get_double();
+    if (v.is_int64())
+      out = static_cast<double>(v.get_int64());
+    else if (v.is_uint64())
+      out = static_cast<double>(v.get_uint64());
+    else if (v.is_double())
+      out = v.get_double();
     else {
       fail(key, "must be a number");
       return false;
@@ -126,7 +132,8 @@ requirements parse_requirements(const json_doc& doc, std::vector<field_error>* e
       for (const auto& kv : it->value().get_object()) {
         if (!kv.value().is_string()) {
           if (errors)
-            errors->push_back({field_prefix + ".tags." + std::string(kv.key()), "must be a string"});
+            errors->push_back(
+                {field_prefix + ".tags." + std::string(kv.key()), "must be a string"});
           continue;
         }
         r.tags[std::string(kv.key())] = std::string(kv.value().get_string());

@@ -1,7 +1,7 @@
 #include "messages/ws_protocol.hpp"
 
-#include <boost/json.hpp>
 #include <simdjson.h>
+#include <boost/json.hpp>
 
 namespace ce::ws {
 
@@ -27,21 +27,25 @@ codec::decoded<client_message> decode_client_message(std::string_view text) {
     m.type = client_message::kind::ping;
     return out;
   }
-  if (type == "subscribe") m.type = client_message::kind::subscribe;
-  else if (type == "unsubscribe") m.type = client_message::kind::unsubscribe;
+  if (type == "subscribe")
+    m.type = client_message::kind::subscribe;
+  else if (type == "unsubscribe")
+    m.type = client_message::kind::unsubscribe;
   else
     return fail("unknown message type '" + std::string(type.substr(0, 64)) +
                 "'; expected subscribe, unsubscribe or ping");
   std::string_view task_id;
   if (obj["task_id"].get_string().get(task_id) || task_id.empty())
-    return fail(std::string(type) + " needs a non-empty string field 'task_id' (a task id or \"*\")");
+    return fail(std::string(type) +
+                " needs a non-empty string field 'task_id' (a task id or \"*\")");
   if (task_id.size() > 128) return fail("task_id is longer than 128 characters");
   m.task_id = std::string(task_id);
   auto since = obj["since"];
   if (since.error() == simdjson::SUCCESS && !since.is_null()) {
     if (m.type != client_message::kind::subscribe) return fail("since is only valid on subscribe");
     uint64_t seq = 0;
-    if (since.get_uint64().get(seq)) return fail("since must be a non-negative whole number (a seq)");
+    if (since.get_uint64().get(seq))
+      return fail("since must be a non-negative whole number (a seq)");
     m.has_since = true;
     m.since = seq;
   }
@@ -49,13 +53,14 @@ codec::decoded<client_message> decode_client_message(std::string_view text) {
 }
 
 namespace {
-std::string frame(json::object obj) { return json::serialize(obj); }
+std::string frame(json::object obj) {
+  return json::serialize(obj);
+}
 }  // namespace
 
 std::string connected_frame(timestamp_ms now) {
-  return frame({{"type", "connected"},
-                {"message", "Connected to Core Engine Service"},
-                {"timestamp", now}});
+  return frame(
+      {{"type", "connected"}, {"message", "Connected to Core Engine Service"}, {"timestamp", now}});
 }
 
 std::string subscribed_frame(const std::string& task_id, uint64_t replayed_through) {
@@ -66,7 +71,9 @@ std::string unsubscribed_frame(const std::string& task_id) {
   return frame({{"type", "unsubscribed"}, {"task_id", task_id}});
 }
 
-std::string pong_frame(timestamp_ms now) { return frame({{"type", "pong"}, {"timestamp", now}}); }
+std::string pong_frame(timestamp_ms now) {
+  return frame({{"type", "pong"}, {"timestamp", now}});
+}
 
 std::string error_frame(const std::string& message) {
   return frame({{"type", "error"}, {"message", message}});

@@ -17,18 +17,17 @@ template <class Handle, class OnAnswer, class OnError, class... Ts>
 void actor_call(caf::actor_system& system, const Handle& receiver,
                 std::chrono::milliseconds timeout, OnAnswer on_answer, OnError on_error,
                 Ts&&... request) {
-  system.spawn([receiver, timeout, on_answer = std::move(on_answer),
-                on_error = std::move(on_error),
-                args = std::make_tuple(std::forward<Ts>(request)...)](
-                   caf::event_based_actor* self) mutable {
-    std::apply(
-        [&](auto&... xs) {
-          self->request(receiver, timeout, std::move(xs)...)
-              .then(std::move(on_answer), std::move(on_error));
-        },
-        args);
-    // No behavior of its own: the actor ends once the answer was handled.
-  });
+  system.spawn(
+      [receiver, timeout, on_answer = std::move(on_answer), on_error = std::move(on_error),
+       args = std::make_tuple(std::forward<Ts>(request)...)](caf::event_based_actor* self) mutable {
+        std::apply(
+            [&](auto&... xs) {
+              self->request(receiver, timeout, std::move(xs)...)
+                  .then(std::move(on_answer), std::move(on_error));
+            },
+            args);
+        // No behavior of its own: the actor ends once the answer was handled.
+      });
 }
 
 }  // namespace ce::net

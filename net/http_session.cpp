@@ -1,7 +1,7 @@
 #include "net/http_session.hpp"
 
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/url/parse.hpp>
 
 #include "net/responses.hpp"
 
@@ -12,8 +12,8 @@ constexpr auto read_timeout = std::chrono::seconds(60);
 }
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
-                           std::shared_ptr<const ws_context> websocket,
-                           std::size_t max_body_bytes, bool websocket_any_path)
+                           std::shared_ptr<const ws_context> websocket, std::size_t max_body_bytes,
+                           bool websocket_any_path)
     : stream_(std::move(socket)),
       api_(std::move(api)),
       websocket_(std::move(websocket)),
@@ -21,18 +21,16 @@ http_session::http_session(tcp::socket&& socket, std::shared_ptr<const rest_api>
       websocket_any_path_(websocket_any_path) {}
 
 void http_session::run() {
-  asio::dispatch(stream_.get_executor(),
-                 [self = shared_from_this()] { self->read_request(); });
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
 }
 
 void http_session::read_request() {
   parser_.emplace();
   parser_->body_limit(max_body_bytes_);
   stream_.expires_after(read_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                     self->on_read(ec, n);
-                   });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
@@ -41,9 +39,9 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return close();
   if (ec == http::error::body_limit) {
     keep_alive_ = false;  // the rest of the body is still on the wire
-    return write(failure(api_->options(), http::status::payload_too_large,
-                         "request body is larger than " + std::to_string(max_body_bytes_) +
-                             " bytes"));
+    return write(
+        failure(api_->options(), http::status::payload_too_large,
+                "request body is larger than " + std::to_string(max_body_bytes_) + " bytes"));
   }
   if (ec) {
     keep_alive_ = false;
@@ -110,7 +108,8 @@ void http_session::write(api_response r) {
     beast::error_code ec;
     file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
     if (!ec) {
-      http::response<http::file_body> msg{std::piecewise_construct, std::make_tuple(std::move(file)),
+      http::response<http::file_body> msg{std::piecewise_construct,
+                                          std::make_tuple(std::move(file)),
                                           std::make_tuple(http::status::ok, version_)};
       decorate(msg);
       msg.prepare_payload();

@@ -12,7 +12,7 @@
 namespace ce::net {
 
 class http_session : public std::enable_shared_from_this<http_session> {
-public:
+ public:
   /// `websocket_any_path`: upgrade requests on every path (the WS_PORT
   /// listener) instead of only on /ws.
   http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
@@ -20,7 +20,7 @@ public:
                bool websocket_any_path);
   void run();
 
-private:
+ private:
   void read_request();
   void on_read(beast::error_code ec, std::size_t bytes);
   void dispatch_request(http::request<http::string_body>&& req);

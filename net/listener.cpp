@@ -12,7 +12,9 @@ listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, session
   acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void listener::run() { accept(); }
+void listener::run() {
+  accept();
+}
 
 void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -22,18 +24,18 @@ void listener::stop() {
 }
 
 void listener::accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](
-                                                      beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;  // stopped
-    if (ec) {
-      // Out of descriptors and the like: keep accepting, the next may work.
-      spdlog::warn("accept failed: {}", ec.message());
-    } else {
-      socket.set_option(tcp::no_delay(true), ec);
-      self->start_(std::move(socket));
-    }
-    self->accept();
-  });
+  acceptor_.async_accept(asio::make_strand(ioc_),
+                         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                           if (ec == asio::error::operation_aborted) return;  // stopped
+                           if (ec) {
+                             // Out of descriptors and the like: keep accepting, the next may work.
+                             spdlog::warn("accept failed: {}", ec.message());
+                           } else {
+                             socket.set_option(tcp::no_delay(true), ec);
+                             self->start_(std::move(socket));
+                           }
+                           self->accept();
+                         });
 }
 
 }  // namespace ce::net

@@ -9,7 +9,7 @@
 namespace ce::net {
 
 class listener : public std::enable_shared_from_this<listener> {
-public:
+ public:
   using session_starter = std::function<void(tcp::socket&&)>;
 
   /// Binds and listens; throws boost::system::system_error with the reason on failure.
@@ -18,7 +18,7 @@ public:
   void stop();
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
-private:
+ private:
   void accept();
 
   asio::io_context& ioc_;

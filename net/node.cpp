@@ -1,23 +1,29 @@
 #include "net/node.hpp"
 
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/all.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "actors/engine/engine_actor.hpp"
 #include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
+#include "actors/store/store_actor.hpp"
 #include "messages/type_registry.hpp"
 #include "net/http_session.hpp"
 #include "net/listener.hpp"
@@ -85,6 +91,24 @@ safety::safety_policy policy_from(const config::settings& s) {
   return p;
 }
 
+/// One process per data dir: a second one would corrupt the other's view.
+/// The descriptor stays open (and the lock held) for the process's life.
+bool lock_data_dir(const std::string& dir, std::string& error) {
+  auto path = (fs::absolute(dir) / "core-engine.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    error = "cannot create the lock file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    error =
+        "data dir " + dir + " is in use by another core-engine process (" + path + " is locked)";
+    ::close(fd);
+    return false;
+  }
+  return true;
+}
+
 /// Every connection is a descriptor: allow as many as the hard limit permits.
 void raise_descriptor_limit() {
   rlimit limit{};
@@ -103,9 +127,26 @@ int run_node(const config::settings& settings) {
 
   raise_descriptor_limit();
   std::string artifacts_root, error;
-  if (!prepare_data_dir(settings.data_dir, artifacts_root, error)) {
+  if (!prepare_data_dir(settings.data_dir, artifacts_root, error) ||
+      !lock_data_dir(settings.data_dir, error)) {
     spdlog::critical("{}", error);
     return 1;
+  }
+  // Open and read the store before anything listens: the node never serves
+  // an empty state over existing data.
+  std::shared_ptr<store::sqlite_store> db;
+  auto recovered = std::make_shared<store::recovered_state>();
+  if (settings.store == "sqlite") {
+    auto path = (fs::absolute(settings.data_dir) / "core-engine.db").string();
+    db = store::sqlite_store::open(path, error);
+    if (!db || !db->load(*recovered, error)) {
+      spdlog::critical("{}", error);
+      return 1;
+    }
+    spdlog::info("store {}: {} tasks, {} events, last seq {}", path, recovered->tasks.size(),
+                 recovered->events.size(), recovered->last_seq);
+  } else {
+    spdlog::warn("store is memory-only: nothing survives a restart");
   }
 
   // The io_context outlives the actor system: actors may still hold callbacks
@@ -119,14 +160,22 @@ int run_node(const config::settings& settings) {
   caf::actor_system system{cfg};
 
   std::string node_id = settings.node_id.empty() ? default_node_id() : settings.node_id;
+  store::group_commit_options commit_options;
+  commit_options.max_batch = settings.commit_batch;
+  commit_options.max_delay = std::chrono::microseconds(settings.commit_delay_us);
+  auto store_handle = system.spawn<caf::detached>(store::store_behavior, db, commit_options);
+  db.reset();  // the store actor owns the connection now
   auto bus = system.spawn(events::event_bus_behavior);
-  auto events = system.spawn(events::event_log_behavior, node_id, bus);
+  auto events = system.spawn(events::event_log_behavior, node_id, bus, store_handle,
+                             std::move(recovered->events));
   engine::engine_runtime runtime;
   runtime.node_id = node_id;
   runtime.task.artifacts_root = artifacts_root;
   runtime.task.policy = policy_from(settings);
   runtime.task.driver = settings.deployment_driver;
-  auto engine = system.spawn(engine::engine_behavior, events, runtime);
+  runtime.auto_resume = settings.auto_resume;
+  auto engine = system.spawn(engine::engine_behavior, events, store_handle, runtime, recovered);
+  recovered.reset();
 
   api_options options;
   options.legacy = settings.legacy_api;
@@ -153,11 +202,12 @@ int run_node(const config::settings& settings) {
     ws_listener = std::make_shared<listener>(ioc, tcp::endpoint{address, settings.ws_port},
                                              session_starter(true));
   } catch (const std::exception& e) {
-    spdlog::critical("cannot listen on {} (ports {} and {}): {}", settings.bind,
-                     settings.http_port, settings.ws_port, e.what());
+    spdlog::critical("cannot listen on {} (ports {} and {}): {}", settings.bind, settings.http_port,
+                     settings.ws_port, e.what());
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(store_handle, caf::exit_reason::user_shutdown);
     return 1;
   }
   http_listener->run();
@@ -185,6 +235,7 @@ int run_node(const config::settings& settings) {
   caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(store_handle, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");
   return 0;
 }

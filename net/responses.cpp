@@ -1,8 +1,8 @@
 #include "net/responses.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/sec.hpp>
-#include <spdlog/spdlog.h>
 
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -29,7 +29,8 @@ api_response failure(const api_options& options, http::status status, std::strin
   envelope["error"] = std::move(message);
   if (!details.empty()) {
     json::array list;
-    for (const auto& d : details) list.push_back(json::object{{"field", d.field}, {"message", d.message}});
+    for (const auto& d : details)
+      list.push_back(json::object{{"field", d.field}, {"message", d.message}});
     envelope["details"] = std::move(list);
   }
   api_response r;
@@ -39,21 +40,34 @@ api_response failure(const api_options& options, http::status status, std::strin
   return r;
 }
 
-api_response failure(const api_options& options, const caf::error& err,
-                     const std::string& context, caf::actor_system& system) {
+api_response failure(const api_options& options, const caf::error& err, const std::string& context,
+                     caf::actor_system& system) {
   if (err.category() == error_category) {
     std::string sentence;
     if (!err.context().empty() && err.context().match_element<std::string>(0))
       sentence = err.context().get_as<std::string>(0);
     http::status status = http::status::internal_server_error;
     switch (static_cast<errc>(err.code())) {
-      case errc::invalid_input: status = http::status::bad_request; break;
-      case errc::not_found: status = http::status::not_found; break;
-      case errc::wrong_state: status = http::status::conflict; break;
-      case errc::forbidden: status = http::status::forbidden; break;
-      case errc::unavailable: status = http::status::service_unavailable; break;
-      case errc::timed_out: status = http::status::gateway_timeout; break;
-      case errc::internal: break;
+      case errc::invalid_input:
+        status = http::status::bad_request;
+        break;
+      case errc::not_found:
+        status = http::status::not_found;
+        break;
+      case errc::wrong_state:
+        status = http::status::conflict;
+        break;
+      case errc::forbidden:
+        status = http::status::forbidden;
+        break;
+      case errc::unavailable:
+        status = http::status::service_unavailable;
+        break;
+      case errc::timed_out:
+        status = http::status::gateway_timeout;
+        break;
+      case errc::internal:
+        break;
     }
     if (status == http::status::internal_server_error)
       spdlog::error("{}: internal error: {}", context, sentence);

@@ -24,7 +24,7 @@ api_response failure(const api_options& options, http::status status, std::strin
 
 /// Maps an engine error to its status (not_found 404, wrong_state 409, ...).
 /// Anything unexpected is a 500 and is logged with `context`.
-api_response failure(const api_options& options, const caf::error& err,
-                     const std::string& context, caf::actor_system& system);
+api_response failure(const api_options& options, const caf::error& err, const std::string& context,
+                     caf::actor_system& system);
 
 }  // namespace ce::net

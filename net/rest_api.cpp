@@ -1,8 +1,8 @@
 #include "net/rest_api.hpp"
 
+#include <unistd.h>
 #include <charconv>
 #include <fstream>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -101,6 +101,7 @@ rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_act
       {v::get, {"api", "tasks", ":id"}, &rest_api::get_task},
       {v::post, {"api", "tasks", ":id", "execute"}, &rest_api::execute_task},
       {v::post, {"api", "tasks", ":id", "cancel"}, &rest_api::cancel_task},
+      {v::post, {"api", "tasks", ":id", "resume"}, &rest_api::resume_task},
       {v::get, {"api", "tasks", ":id", "events"}, &rest_api::task_events},
       {v::get, {"api", "tasks", ":id", "artifacts"}, &rest_api::list_artifacts},
       {v::get, {"api", "tasks", ":id", "artifacts", ":name"}, &rest_api::get_artifact},
@@ -125,8 +126,10 @@ void rest_api::handle(api_request req, responder reply) const {
     std::vector<std::string> params;
     bool match = true;
     for (size_t i = 0; i < r.pattern.size() && match; ++i) {
-      if (r.pattern[i][0] == ':') params.push_back(req.segments[i]);
-      else match = r.pattern[i] == req.segments[i];
+      if (r.pattern[i][0] == ':')
+        params.push_back(req.segments[i]);
+      else
+        match = r.pattern[i] == req.segments[i];
     }
     if (!match) continue;
     if (r.method != req.method) {
@@ -164,9 +167,8 @@ std::function<void(caf::error&)> rest_api::on_error(responder reply, std::string
 }
 
 void rest_api::health(const api_request&, const std::vector<std::string>&, responder& reply) const {
-  json::object body{{"status", "healthy"},
-                    {"service", "core-engine-service"},
-                    {"timestamp", iso8601(now_ms())}};
+  json::object body{
+      {"status", "healthy"}, {"service", "core-engine-service"}, {"timestamp", iso8601(now_ms())}};
   api_response r;
   r.body = codec::serialize(body);
   reply(std::move(r));
@@ -178,7 +180,8 @@ void rest_api::ready(const api_request&, const std::vector<std::string>&, respon
       system_, engine_, options_.call_timeout,
       [reply](const engine_statistics&) {
         api_response r;
-        r.body = codec::serialize(json::object{{"status", "ready"}, {"timestamp", iso8601(now_ms())}});
+        r.body =
+            codec::serialize(json::object{{"status", "ready"}, {"timestamp", iso8601(now_ms())}});
         reply(std::move(r));
       },
       [reply, options = options_](caf::error&) {
@@ -257,12 +260,12 @@ void rest_api::execute_task(const api_request& req, const std::vector<std::strin
     actor_call(
         system_, engine_, options_.wait_timeout,
         [reply](const execution_outcome& out) {
-          json::object data{{"task", codec::to_json(out.subject)},
-                            {"plan", out.has_plan ? codec::to_json(out.the_plan) : json::value{}},
-                            {"executionResults", codec::to_json_array(out.results)},
-                            {"verificationResult", out.has_verification
-                                                       ? codec::to_json(out.verification)
-                                                       : json::value{}}};
+          json::object data{
+              {"task", codec::to_json(out.subject)},
+              {"plan", out.has_plan ? codec::to_json(out.the_plan) : json::value{}},
+              {"executionResults", codec::to_json_array(out.results)},
+              {"verificationResult",
+               out.has_verification ? codec::to_json(out.verification) : json::value{}}};
           reply(ok(std::move(data)));
         },
         on_error(reply, "POST /api/tasks/:id/execute?wait=true"), atoms::execute_wait::value,
@@ -272,8 +275,7 @@ void rest_api::execute_task(const api_request& req, const std::vector<std::strin
   actor_call(
       system_, engine_, options_.call_timeout,
       [reply](const task& t) { reply(ok(codec::to_json(t), http::status::accepted)); },
-      on_error(reply, "POST /api/tasks/:id/execute"), atoms::execute::value, req.caller,
-      params[0]);
+      on_error(reply, "POST /api/tasks/:id/execute"), atoms::execute::value, req.caller, params[0]);
 }
 
 void rest_api::cancel_task(const api_request& req, const std::vector<std::string>& params,
@@ -287,11 +289,23 @@ void rest_api::cancel_task(const api_request& req, const std::vector<std::string
       on_error(reply, "POST /api/tasks/:id/cancel"), atoms::cancel::value, req.caller, params[0]);
 }
 
+void rest_api::resume_task(const api_request& req, const std::vector<std::string>& params,
+                           responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const task& t) {
+        reply(ok(codec::to_json(t), http::status::accepted,
+                 json::object{{"message", "Task " + t.id + " resumed"}}));
+      },
+      on_error(reply, "POST /api/tasks/:id/resume"), atoms::resume::value, req.caller, params[0]);
+}
+
 void rest_api::task_events(const api_request& req, const std::vector<std::string>& params,
                            responder& reply) const {
   uint64_t since = 0;
   if (auto s = query_or(req, "since"); !s.empty() && !parse_uint(s, since)) {
-    reply(failure(options_, http::status::bad_request, "since must be a whole number (an event seq)",
+    reply(failure(options_, http::status::bad_request,
+                  "since must be a whole number (an event seq)",
                   {{"since", "must be a whole number"}}));
     return;
   }
@@ -336,8 +350,8 @@ void rest_api::get_artifact(const api_request& req, const std::vector<std::strin
                                "inline; filename=\"" + a.name + "\"");
         reply(std::move(r));
       },
-      on_error(reply, "GET /api/tasks/:id/artifacts/:name"), atoms::get_artifact::value,
-      req.caller, params[0], params[1]);
+      on_error(reply, "GET /api/tasks/:id/artifacts/:name"), atoms::get_artifact::value, req.caller,
+      params[0], params[1]);
 }
 
 void rest_api::get_plan(const api_request& req, const std::vector<std::string>& params,
@@ -453,8 +467,8 @@ void rest_api::safety_check(const api_request& req, const std::vector<std::strin
   actor_call(
       system_, engine_, options_.call_timeout,
       [reply](const safety_report& report) { reply(ok(codec::to_json(report))); },
-      on_error(reply, "POST /api/safety/check"), atoms::safety_check::value, req.caller,
-      in.task_id, in.plan_id, in.phase);
+      on_error(reply, "POST /api/safety/check"), atoms::safety_check::value, req.caller, in.task_id,
+      in.plan_id, in.phase);
 }
 
 void rest_api::safety_checks(const api_request&, const std::vector<std::string>&,
@@ -483,28 +497,27 @@ void rest_api::statistics(const api_request& req, const std::vector<std::string>
             *system, bus, options.call_timeout,
             [=](uint64_t subscriptions) {
               auto now = now_ms();
-              json::object data{
-                  {"total_tasks", s.total_tasks},
-                  {"by_status", counts(s.by_status)},
-                  {"by_type", counts(s.by_type)},
-                  {"by_priority", counts(s.by_priority)},
-                  {"average_duration", s.average_duration_ms},
-                  {"success_rate", s.success_rate},
-                  {"throughput",
-                   {{"tasks_per_minute", s.throughput_per_minute},
-                    {"finished_total", s.terminal_tasks}}},
-                  {"queue_depth", s.queue_depth},
-                  {"running_tasks", s.running_tasks},
-                  {"awaiting_approval", s.awaiting_approval},
-                  {"total_plans", s.plans},
-                  {"total_events", s.events},
-                  {"websocket", {{"subscriptions", subscriptions}}},
-                  {"resources",
-                   {{"memory_rss_bytes", resident_bytes()},
-                    {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
-                  {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
-                  {"node_id", s.node_id},
-                  {"timestamp", iso8601(now)}};
+              json::object data{{"total_tasks", s.total_tasks},
+                                {"by_status", counts(s.by_status)},
+                                {"by_type", counts(s.by_type)},
+                                {"by_priority", counts(s.by_priority)},
+                                {"average_duration", s.average_duration_ms},
+                                {"success_rate", s.success_rate},
+                                {"throughput",
+                                 {{"tasks_per_minute", s.throughput_per_minute},
+                                  {"finished_total", s.terminal_tasks}}},
+                                {"queue_depth", s.queue_depth},
+                                {"running_tasks", s.running_tasks},
+                                {"awaiting_approval", s.awaiting_approval},
+                                {"total_plans", s.plans},
+                                {"total_events", s.events},
+                                {"websocket", {{"subscriptions", subscriptions}}},
+                                {"resources",
+                                 {{"memory_rss_bytes", resident_bytes()},
+                                  {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
+                                {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
+                                {"node_id", s.node_id},
+                                {"timestamp", iso8601(now)}};
               reply(ok(std::move(data)));
             },
             error, atoms::count_subscribers::value);

@@ -14,7 +14,7 @@
 namespace ce::net {
 
 class rest_api {
-public:
+ public:
   rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
            event_bus_actor bus, api_options options);
 
@@ -23,7 +23,7 @@ public:
 
   const api_options& options() const { return options_; }
 
-private:
+ private:
   using handler = void (rest_api::*)(const api_request&, const std::vector<std::string>& params,
                                      responder&) const;
   struct route {
@@ -39,6 +39,7 @@ private:
   void get_task(const api_request&, const std::vector<std::string>&, responder&) const;
   void execute_task(const api_request&, const std::vector<std::string>&, responder&) const;
   void cancel_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void resume_task(const api_request&, const std::vector<std::string>&, responder&) const;
   void task_events(const api_request&, const std::vector<std::string>&, responder&) const;
   void list_artifacts(const api_request&, const std::vector<std::string>&, responder&) const;
   void get_artifact(const api_request&, const std::vector<std::string>&, responder&) const;

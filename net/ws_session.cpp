@@ -10,12 +10,12 @@ namespace ce::net {
 namespace {
 // Messages above this close the connection (1009) instead of getting an error frame.
 constexpr std::size_t hard_message_limit = 1 << 20;
+// Queue entry standing for the slow-consumer notice (no real seq is this large).
+constexpr uint64_t overflow_notice = UINT64_MAX;
 }  // namespace
 
 ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<const ws_context> context)
-    : ws_(std::move(socket)),
-      context_(std::move(context)),
-      close_timer_(ws_.get_executor()) {}
+    : ws_(std::move(socket)), context_(std::move(context)), close_timer_(ws_.get_executor()) {}
 
 ws_session::~ws_session() = default;
 
@@ -37,9 +37,8 @@ void ws_session::run(http::request<http::string_body> upgrade) {
       [](websocket::response_type& res) { res.set(http::field::server, "core-engine"); }));
   ws_.read_message_max(hard_message_limit);
   auto req = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
-  ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) {
-    self->on_accept(ec);
-  });
+  ws_.async_accept(*req,
+                   [self = shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); });
 }
 
 void ws_session::on_accept(beast::error_code ec) {
@@ -105,9 +104,8 @@ void ws_session::deliver(std::shared_ptr<const std::string> frame, uint64_t seq)
       asio::post(ws_.get_executor(), [self = shared_from_this()] { self->overflow(); });
     return;
   }
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), seq]() mutable {
-    self->enqueue(std::move(frame), seq);
-  });
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame),
+                                  seq]() mutable { self->enqueue(std::move(frame), seq); });
 }
 
 void ws_session::send(std::string text) {
@@ -132,11 +130,15 @@ void ws_session::write_next() {
   writing_ = true;
   auto [frame, seq] = queue_.front();
   queue_.pop_front();
+  if (seq == overflow_notice) {
+    frame = std::make_shared<const std::string>(
+        ws::overflow_frame(last_sent_seq_, context_->options.queue_limit));
+    seq = 0;
+  }
   ws_.text(true);
-  ws_.async_write(asio::buffer(*frame), [self = shared_from_this(), frame = frame, seq = seq](
-                                            beast::error_code ec, std::size_t) {
-    self->on_write(ec, seq);
-  });
+  ws_.async_write(asio::buffer(*frame),
+                  [self = shared_from_this(), frame = frame, seq = seq](
+                      beast::error_code ec, std::size_t) { self->on_write(ec, seq); });
 }
 
 void ws_session::on_write(beast::error_code ec, uint64_t seq) {
@@ -152,9 +154,9 @@ void ws_session::overflow() {
   spdlog::warn("websocket client lags more than {} frames behind; closing it (last seq sent {})",
                context_->options.queue_limit, last_sent_seq_);
   queue_.clear();
-  queue_.emplace_back(std::make_shared<const std::string>(
-                          ws::overflow_frame(last_sent_seq_, context_->options.queue_limit)),
-                      0);
+  // The notice is rendered when it is written: a write still in flight may
+  // raise the last seq this client got.
+  queue_.emplace_back(nullptr, overflow_notice);
   close_after_write_ = true;
   if (!writing_) write_next();
   // A client that reads nothing at all is cut off after the grace period.

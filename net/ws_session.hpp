@@ -20,9 +20,9 @@ struct ws_options {
   std::size_t queue_limit = 1024;            // frames waiting to be written
   std::size_t max_message_bytes = 64 << 10;  // larger client messages get an error frame
   std::chrono::seconds idle_timeout{60};     // ping after half of it, close after all of it
-  std::chrono::seconds close_grace{10};      // how long an overflowing client gets to read its error
-  int send_buffer_bytes = 256 << 10;         // kernel send buffer per connection (0: OS default)
-  std::size_t max_subscriptions = 1000;      // per connection
+  std::chrono::seconds close_grace{10};  // how long an overflowing client gets to read its error
+  int send_buffer_bytes = 256 << 10;     // kernel send buffer per connection (0: OS default)
+  std::size_t max_subscriptions = 1000;  // per connection
 };
 
 /// What every WebSocket session needs, shared by all of them.
@@ -32,7 +32,7 @@ struct ws_context {
 };
 
 class ws_session : public event_sink, public std::enable_shared_from_this<ws_session> {
-public:
+ public:
   ws_session(tcp::socket&& socket, std::shared_ptr<const ws_context> context);
   ~ws_session() override;
 
@@ -43,7 +43,7 @@ public:
   /// more than queue_limit frames behind.
   void deliver(std::shared_ptr<const std::string> frame, uint64_t seq) override;
 
-private:
+ private:
   void on_accept(beast::error_code ec);
   void read();
   void on_read(beast::error_code ec, std::size_t bytes);
@@ -62,10 +62,10 @@ private:
   std::deque<std::pair<std::shared_ptr<const std::string>, uint64_t>> queue_;  // strand only
   std::atomic<std::size_t> pending_{0};  // queued, not yet written
   std::atomic<bool> closing_{false};
-  bool writing_ = false;            // strand only
-  bool close_after_write_ = false;  // strand only
-  bool finished_ = false;           // strand only
-  uint64_t last_sent_seq_ = 0;      // strand only
+  bool writing_ = false;                           // strand only
+  bool close_after_write_ = false;                 // strand only
+  bool finished_ = false;                          // strand only
+  uint64_t last_sent_seq_ = 0;                     // strand only
   std::unordered_set<std::string> subscriptions_;  // strand only
   asio::steady_timer close_timer_;
 };

@@ -1,7 +1,7 @@
 #include "actors/engine/engine_actor.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "actors/planner/planner.hpp"
 #include "actors/safety/safety_checks.hpp"
@@ -46,26 +46,135 @@ void deliver_waiters(self_ptr self, const task_record& rec) {
   self->state.waiters.erase(it);
 }
 
-/// Spawns the task actor and moves the task to planning; the task actor owns
-/// every transition from there on.
-caf::expected<task> start_execution(self_ptr self, const std::string& task_id) {
+/// Makes a change durable, then runs `then` (on this actor). A failed commit
+/// is logged; `on_failure` (if any) answers whoever waits.
+template <class OnSaved, class OnFailure>
+void persist(self_ptr self, change_set changes, OnSaved then, OnFailure on_failure) {
+  self->request(self->state.store, caf::infinite, atoms::persist::value, std::move(changes))
+      .then([=](uint64_t) mutable { then(); },
+            [=](caf::error& err) mutable {
+              spdlog::error("engine: a change was not saved: {}", self->system().render(err));
+              on_failure(err);
+            });
+}
+
+/// Stores changes together with an event (stamped by the log) in one commit,
+/// then runs `then`.
+template <class OnSaved, class OnFailure>
+void save_with_event(self_ptr self, change_set changes, event e, OnSaved then,
+                     OnFailure on_failure) {
+  self->request(self->state.events, caf::infinite, atoms::emit::value, std::move(e),
+                std::move(changes))
+      .then([=](event&) mutable { then(); },
+            [=](caf::error& err) mutable {
+              spdlog::error("engine: a change was not saved: {}", self->system().render(err));
+              on_failure(err);
+            });
+}
+
+change_set task_change(const task& t) {
+  change_set c;
+  c.tasks.push_back(t);
+  return c;
+}
+
+change_set plan_change(const plan& p) {
+  change_set c;
+  c.plans.push_back(p);
+  return c;
+}
+
+/// Spawns a task actor for a task (fresh, or recovered after a crash).
+void spawn_task_actor(self_ptr self, const task& snapshot, tasks::recovered_execution recovered) {
+  auto child = self->spawn<caf::monitored>(tasks::task_behavior, snapshot,
+                                           caf::actor_cast<engine_actor>(self), self->state.events,
+                                           self->state.runtime.task, std::move(recovered));
+  self->state.live.emplace(snapshot.id, child);
+  self->state.live_by_addr.emplace(child.address(), snapshot.id);
+  self->send(child, atoms::start::value);
+}
+
+/// Resumes a task a crash interrupted, from what the store holds.
+void resume_task(self_ptr self, const task_record& rec) {
+  tasks::recovered_execution recovered;
+  recovered.active = true;
+  if (auto* p = self->state.registry.find_plan(rec.current.execution.plan_id)) {
+    recovered.the_plan = *p;
+    recovered.has_plan = true;
+  }
+  recovered.results = rec.results;
+  spdlog::info("task {}: resuming after restart (was {})", rec.current.id,
+               to_string(rec.current.status));
+  spawn_task_actor(self, rec.current, std::move(recovered));
+}
+
+/// Moves the task to planning (durably) and spawns its actor; the task actor
+/// owns every transition from there on. Answers through `reply`.
+template <class Reply, class Fail>
+void start_execution(self_ptr self, const std::string& task_id, Reply reply, Fail fail) {
   auto* rec = self->state.registry.find(task_id);
-  if (rec == nullptr) return task_not_found(task_id);
+  if (rec == nullptr) return fail(task_not_found(task_id));
   if (rec->current.status != task_status::pending)
-    return make_error(errc::wrong_state, "task " + task_id + " is " +
-                                             std::string(to_string(rec->current.status)) +
-                                             "; only a pending task can be executed");
+    return fail(make_error(errc::wrong_state, "task " + task_id + " is " +
+                                                  std::string(to_string(rec->current.status)) +
+                                                  "; only a pending task can be executed"));
   task snapshot = rec->current;
   snapshot.status = task_status::planning;
   snapshot.updated_at = now_ms();
+  // In memory at once, so a second execute is refused; answered once durable.
   self->state.registry.update(snapshot, snapshot.updated_at);
-  auto child = self->spawn<caf::monitored>(tasks::task_behavior, snapshot,
-                                           caf::actor_cast<engine_actor>(self),
-                                           self->state.events, self->state.runtime.task);
-  self->state.live.emplace(task_id, child);
-  self->state.live_by_addr.emplace(child.address(), task_id);
-  self->send(child, atoms::start::value);
-  return snapshot;
+  spawn_task_actor(self, snapshot, {});
+  persist(
+      self, task_change(snapshot), [=]() mutable { reply(snapshot); },
+      [=](caf::error& err) mutable { fail(err); });
+}
+
+event make_event(const task& t, const char* type, json::object data) {
+  event e;
+  e.task_id = t.id;
+  e.type = type;
+  e.user_id = t.user_id;
+  e.data = codec::to_doc(data);
+  return e;
+}
+
+event created_event(const task& t) {
+  json::array components;
+  for (const auto& c : t.context.components) components.emplace_back(c);
+  return make_event(t, "task_created",
+                    {{"type", std::string(to_string(t.type))},
+                     {"priority", std::string(to_string(t.prio))},
+                     {"provider", std::string(to_string(t.context.provider))},
+                     {"environment", t.context.environment},
+                     {"components", components}});
+}
+
+/// Stores a plan, then makes it visible and answers it.
+caf::result<plan> save_plan(self_ptr self, plan p) {
+  auto promise = self->make_response_promise<plan>();
+  persist(
+      self, plan_change(p),
+      [=]() mutable {
+        self->state.registry.put_plan(p);
+        promise.deliver(p);
+      },
+      [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+/// Asks a task actor (approve/reject) and answers its plan once stored.
+template <class... Ts>
+caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task, Ts... xs) {
+  auto promise = self->make_response_promise<plan>();
+  self->request(task, caf::infinite, xs...)
+      .then(
+          [=](plan& p) mutable {
+            persist(
+                self, plan_change(p), [=]() mutable { promise.deliver(p); },
+                [=](caf::error& err) mutable { promise.deliver(err); });
+          },
+          [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
 }
 
 /// A task actor that died without reaching a terminal state failed.
@@ -75,6 +184,9 @@ void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
   auto task_id = it->second;
   self->state.live_by_addr.erase(it);
   self->state.live.erase(task_id);
+  // A task actor that ended on its own has sent its final state already (it
+  // may still be on its way to disk).
+  if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown) return;
   auto* rec = self->state.registry.find(task_id);
   if (rec == nullptr || is_terminal(rec->current.status)) return;
   auto reason = self->system().render(dm.reason);
@@ -86,30 +198,45 @@ void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
   t.result.present = true;
   t.result.success = false;
   t.result.errors.push_back("the task's supervisor stopped unexpectedly: " + reason);
-  self->state.registry.update(t, t.updated_at);
-  event e;
-  e.task_id = task_id;
-  e.type = "task_failed";
-  e.user_id = t.user_id;
-  e.data = codec::to_doc(json::object{{"errors", json::array{t.result.errors.back().c_str()}}});
-  self->send(self->state.events, atoms::emit::value, std::move(e));
-  deliver_waiters(self, *self->state.registry.find(task_id));
+  save_with_event(
+      self, task_change(t),
+      make_event(t, "task_failed", {{"errors", json::array{t.result.errors.back().c_str()}}}),
+      [=] {
+        self->state.registry.update(t, t.updated_at);
+        if (auto* now = self->state.registry.find(task_id)) deliver_waiters(self, *now);
+      },
+      [](caf::error&) {});
 }
 
 }  // namespace
 
 engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engine_state> self,
-                                            event_log_actor events, engine_runtime runtime) {
+                                            event_log_actor events, store_actor store,
+                                            engine_runtime runtime,
+                                            std::shared_ptr<store::recovered_state> recovered) {
   self->state.events = std::move(events);
+  self->state.store = std::move(store);
   self->state.runtime = std::move(runtime);
   self->state.started_at = now_ms();
+  if (recovered) {
+    auto& reg = self->state.registry;
+    for (auto& t : recovered->tasks) reg.add(std::move(t));
+    for (auto& p : recovered->plans) reg.put_plan(std::move(p));
+    for (auto& [task_id, r] : recovered->results) reg.add_result(task_id, std::move(r));
+    for (auto& [task_id, v] : recovered->verifications) reg.set_verification(task_id, std::move(v));
+    recovered.reset();
+    if (self->state.runtime.auto_resume) {
+      for (const auto& id : reg.interrupted())
+        if (auto* rec = reg.find(id)) resume_task(self, *rec);
+    }
+  }
   self->set_down_handler([=](caf::down_msg& dm) { on_task_actor_down(self, dm); });
   // On shutdown, tasks waiting for approval would otherwise live forever.
   self->attach_functor([=] {
     for (auto& [id, actor] : self->state.live) caf::anon_send_exit(actor, caf::exit_reason::kill);
   });
   return {
-      [=](atoms::create, const caller_identity& caller, task draft) {
+      [=](atoms::create, const caller_identity& caller, task draft) -> caf::result<task> {
         auto now = now_ms();
         draft.id = self->state.ids.next("task");
         draft.status = task_status::pending;
@@ -118,33 +245,42 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         if (draft.user_id.empty()) draft.user_id = caller.user_id;
         draft.execution = {};
         draft.result = {};
-        self->state.registry.add(draft);
-        event e;
-        e.task_id = draft.id;
-        e.type = "task_created";
-        e.user_id = draft.user_id;
-        json::array components;
-        for (const auto& c : draft.context.components) components.emplace_back(c);
-        e.data = codec::to_doc(json::object{
-            {"type", std::string(to_string(draft.type))},
-            {"priority", std::string(to_string(draft.prio))},
-            {"provider", std::string(to_string(draft.context.provider))},
-            {"environment", draft.context.environment},
-            {"components", components}});
-        self->send(self->state.events, atoms::emit::value, std::move(e));
-        return draft;
+        auto promise = self->make_response_promise<task>();
+        // Stored first, then visible and answered: a 201 is never lost.
+        save_with_event(
+            self, task_change(draft), created_event(draft),
+            [=]() mutable {
+              self->state.registry.add(draft);
+              promise.deliver(draft);
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
+      },
+      [=](atoms::resume, const caller_identity&, const std::string& id) -> caf::result<task> {
+        auto* rec = self->state.registry.find(id);
+        if (rec == nullptr) return task_not_found(id);
+        if (is_terminal(rec->current.status) || rec->current.status == task_status::pending)
+          return make_error(errc::wrong_state, "task " + id + " is " +
+                                                   std::string(to_string(rec->current.status)) +
+                                                   "; only an interrupted task can be resumed");
+        if (self->state.live.count(id))
+          return make_error(errc::wrong_state, "task " + id + " is running; nothing to resume");
+        resume_task(self, *rec);
+        return rec->current;
       },
       [=](atoms::execute, const caller_identity&, const std::string& id) -> caf::result<task> {
-        auto started = start_execution(self, id);
-        if (!started) return std::move(started.error());
-        return std::move(*started);
+        auto promise = self->make_response_promise<task>();
+        start_execution(
+            self, id, [=](const task& t) mutable { promise.deliver(t); },
+            [=](caf::error err) mutable { promise.deliver(std::move(err)); });
+        return promise;
       },
       [=](atoms::execute_wait, const caller_identity&,
           const std::string& id) -> caf::result<execution_outcome> {
-        auto started = start_execution(self, id);
-        if (!started) return std::move(started.error());
         auto promise = self->make_response_promise<execution_outcome>();
-        self->state.waiters[id].push_back(promise);
+        start_execution(
+            self, id, [=](const task&) mutable { self->state.waiters[id].push_back(promise); },
+            [=](caf::error err) mutable { promise.deliver(std::move(err)); });
         return promise;
       },
       [=](atoms::get_task, const caller_identity&, const std::string& id) -> caf::result<task> {
@@ -158,15 +294,28 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
           return make_error(errc::invalid_input, "cursor is not one this server handed out");
         return page;
       },
-      [=](atoms::cancel, const caller_identity& caller, const std::string& id) -> caf::result<task> {
+      [=](atoms::cancel, const caller_identity& caller,
+          const std::string& id) -> caf::result<task> {
         auto* rec = self->state.registry.find(id);
         if (rec == nullptr) return task_not_found(id);
         if (is_terminal(rec->current.status))
           return make_error(errc::wrong_state, "task " + id + " is already " +
                                                    std::string(to_string(rec->current.status)) +
                                                    " and cannot be cancelled");
-        if (auto live = self->state.live.find(id); live != self->state.live.end())
-          return self->delegate(live->second, atoms::cancel::value, caller.user_id);
+        auto promise = self->make_response_promise<task>();
+        if (auto live = self->state.live.find(id); live != self->state.live.end()) {
+          // The task actor stops its steps; the answer waits until the
+          // cancelled state is on disk.
+          self->request(live->second, caf::infinite, atoms::cancel::value, caller.user_id)
+              .then(
+                  [=](task& t) mutable {
+                    persist(
+                        self, task_change(t), [=]() mutable { promise.deliver(t); },
+                        [=](caf::error& err) mutable { promise.deliver(err); });
+                  },
+                  [=](caf::error& err) mutable { promise.deliver(err); });
+          return promise;
+        }
         // Pending: no actor yet, the engine ends it directly.
         task t = rec->current;
         t.status = task_status::cancelled;
@@ -174,15 +323,16 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         t.result.present = true;
         t.result.success = false;
         t.result.errors = {"cancelled by " + caller.user_id};
-        self->state.registry.update(t, t.updated_at);
-        event e;
-        e.task_id = id;
-        e.type = "task_cancelled";
-        e.user_id = t.user_id;
-        e.data = codec::to_doc(json::object{{"reason", t.result.errors.front()},
-                                            {"cancelled_by", caller.user_id}});
-        self->send(self->state.events, atoms::emit::value, std::move(e));
-        return t;
+        save_with_event(
+            self, task_change(t),
+            make_event(t, "task_cancelled",
+                       {{"reason", t.result.errors.front()}, {"cancelled_by", caller.user_id}}),
+            [=]() mutable {
+              self->state.registry.update(t, t.updated_at);
+              promise.deliver(t);
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
       [=](atoms::get_plan, const caller_identity&, const std::string& id) -> caf::result<plan> {
         if (auto* p = self->state.registry.find_plan(id)) return *p;
@@ -191,8 +341,15 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       [=](atoms::generate_plan, const caller_identity&, task_type type,
           const task_context& context) -> caf::result<plan> {
         auto p = planner::make_plan(self->state.ids.next("plan"), "", type, context, now_ms());
-        self->state.registry.put_plan(p);
-        return p;
+        auto promise = self->make_response_promise<plan>();
+        persist(
+            self, plan_change(p),
+            [=]() mutable {
+              self->state.registry.put_plan(p);
+              promise.deliver(p);
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
       [=](atoms::validate_plan, const caller_identity&,
           const std::string& id) -> caf::result<plan_validation> {
@@ -202,12 +359,13 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       [=](atoms::validate_plan, const caller_identity&, const std::vector<plan_step>& steps) {
         return planner::validate_plan(steps);
       },
-      [=](atoms::optimize_plan, const caller_identity&, const std::string& id) -> caf::result<plan> {
+      [=](atoms::optimize_plan, const caller_identity&,
+          const std::string& id) -> caf::result<plan> {
         auto* p = self->state.registry.find_plan(id);
         if (p == nullptr) return plan_not_found(id);
-        *p = planner::optimize_plan(*p);
-        p->updated_at = now_ms();
-        return *p;
+        auto optimized = planner::optimize_plan(*p);
+        optimized.updated_at = now_ms();
+        return save_plan(self, std::move(optimized));
       },
       [=](atoms::approve, const caller_identity& caller, const std::string& plan_id,
           const std::string& comment) -> caf::result<plan> {
@@ -215,18 +373,20 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         if (p == nullptr) return plan_not_found(plan_id);
         if (!p->task_id.empty()) {
           if (auto live = self->state.live.find(p->task_id); live != self->state.live.end())
-            return self->delegate(live->second, atoms::approve::value, caller.user_id, comment);
+            return ask_task_then_save(self, live->second, atoms::approve::value, caller.user_id,
+                                      comment);
           return make_error(errc::wrong_state, "plan " + plan_id + " is " +
                                                    std::string(to_string(p->status)) +
                                                    "; its task is not awaiting approval");
         }
         if (p->status != plan_status::draft)
-          return make_error(errc::wrong_state, "plan " + plan_id + " is already " +
-                                                   std::string(to_string(p->status)));
-        p->status = plan_status::approved;
-        p->approved_by = caller.user_id;
-        p->approved_at = p->updated_at = now_ms();
-        return *p;
+          return make_error(errc::wrong_state,
+                            "plan " + plan_id + " is already " + std::string(to_string(p->status)));
+        auto approved = *p;
+        approved.status = plan_status::approved;
+        approved.approved_by = caller.user_id;
+        approved.approved_at = approved.updated_at = now_ms();
+        return save_plan(self, std::move(approved));
       },
       [=](atoms::reject, const caller_identity& caller, const std::string& plan_id,
           const std::string& reason) -> caf::result<plan> {
@@ -234,17 +394,19 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         if (p == nullptr) return plan_not_found(plan_id);
         if (!p->task_id.empty()) {
           if (auto live = self->state.live.find(p->task_id); live != self->state.live.end())
-            return self->delegate(live->second, atoms::reject::value, caller.user_id, reason);
+            return ask_task_then_save(self, live->second, atoms::reject::value, caller.user_id,
+                                      reason);
           return make_error(errc::wrong_state, "plan " + plan_id + " is " +
                                                    std::string(to_string(p->status)) +
                                                    "; its task is not awaiting approval");
         }
         if (p->status != plan_status::draft)
-          return make_error(errc::wrong_state, "plan " + plan_id + " is already " +
-                                                   std::string(to_string(p->status)));
-        p->status = plan_status::rejected;
-        p->updated_at = now_ms();
-        return *p;
+          return make_error(errc::wrong_state,
+                            "plan " + plan_id + " is already " + std::string(to_string(p->status)));
+        auto rejected = *p;
+        rejected.status = plan_status::rejected;
+        rejected.updated_at = now_ms();
+        return save_plan(self, std::move(rejected));
       },
       [=](atoms::safety_check, const caller_identity&, const std::string& task_id,
           const std::string& plan_id, safety_phase phase) -> caf::result<safety_report> {
@@ -255,8 +417,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         }
         std::string pid = plan_id.empty() && rec ? rec->current.execution.plan_id : plan_id;
         if (pid.empty())
-          return make_error(errc::wrong_state, "task " + task_id + " has no plan yet; execute it "
-                                               "first or pass plan_id");
+          return make_error(errc::wrong_state, "task " + task_id +
+                                                   " has no plan yet; execute it "
+                                                   "first or pass plan_id");
         auto* p = self->state.registry.find_plan(pid);
         if (p == nullptr) return plan_not_found(pid);
         if (rec && !p->task_id.empty() && p->task_id != rec->current.id)
@@ -283,9 +446,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                       report.blockers.push_back(*failed);
               }
             }
-            timestamp_ms until = rec && is_terminal(rec->current.status)
-                                     ? rec->current.completed_at
-                                     : now_ms();
+            timestamp_ms until =
+                rec && is_terminal(rec->current.status) ? rec->current.completed_at : now_ms();
             report.results = monitor.results(until);
             for (const auto& r : report.results)
               if (!r.passed && !r.can_proceed) report.blockers.push_back(r);
@@ -331,17 +493,38 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                 [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
         return promise;
       },
-      [=](atoms::task_changed, const task& t) {
-        self->state.registry.update(t, now_ms());
-        if (is_terminal(t.status) || t.status == task_status::awaiting_approval)
-          if (auto* rec = self->state.registry.find(t.id)) deliver_waiters(self, *rec);
+      // From task actors: applied once durable, so reads never show what a
+      // crash could take back. The store answers in order, so they apply in order.
+      [=](atoms::task_changed, const task& t, event& transition) {
+        auto apply = [=] {
+          self->state.registry.update(t, now_ms());
+          if (is_terminal(t.status) || t.status == task_status::awaiting_approval)
+            if (auto* rec = self->state.registry.find(t.id)) deliver_waiters(self, *rec);
+        };
+        if (transition.type.empty())
+          return persist(self, task_change(t), apply, [](caf::error&) {});
+        save_with_event(self, task_change(t), std::move(transition), apply, [](caf::error&) {});
       },
-      [=](atoms::plan_changed, const plan& p) { self->state.registry.put_plan(p); },
+      [=](atoms::emit, event& e) { self->send(self->state.events, atoms::emit::value, std::move(e)); },
+      [=](atoms::plan_changed, const plan& p) {
+        persist(
+            self, plan_change(p), [=] { self->state.registry.put_plan(p); }, [](caf::error&) {});
+      },
       [=](atoms::step_finished, const std::string& task_id, const execution_result& r) {
-        self->state.registry.add_result(task_id, r);
+        change_set c;
+        c.result_task_ids.push_back(task_id);
+        c.results.push_back(r);
+        persist(
+            self, std::move(c), [=] { self->state.registry.add_result(task_id, r); },
+            [](caf::error&) {});
       },
       [=](atoms::verified, const std::string& task_id, const verification_result& v) {
-        self->state.registry.set_verification(task_id, v);
+        change_set c;
+        c.verification_task_ids.push_back(task_id);
+        c.verifications.push_back(v);
+        persist(
+            self, std::move(c), [=] { self->state.registry.set_verification(task_id, v); },
+            [](caf::error&) {});
       },
   };
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/engine/task_registry.hpp"
+#include "actors/store/sqlite_store.hpp"
 #include "actors/task/task_actor.hpp"
 #include "messages/ids.hpp"
 #include "messages/interfaces.hpp"
@@ -17,12 +18,14 @@ namespace ce::engine {
 struct engine_runtime {
   std::string node_id;
   tasks::task_runtime task;  // what every task actor gets
+  bool auto_resume = true;   // resume interrupted tasks at start
 };
 
 struct engine_state {
   task_registry registry;
   id_generator ids;
   event_log_actor events;
+  store_actor store;
   engine_runtime runtime;
   std::unordered_map<std::string, task_actor> live;              // task id -> its actor
   std::unordered_map<caf::actor_addr, std::string> live_by_addr;  // its actor -> task id
@@ -33,7 +36,11 @@ struct engine_state {
   static inline const char* name = "engine";
 };
 
+/// `recovered` is what the store held at start; interrupted tasks resume
+/// (runtime.auto_resume) or wait for POST /api/tasks/:id/resume.
 engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engine_state> self,
-                                            event_log_actor events, engine_runtime runtime);
+                                            event_log_actor events, store_actor store,
+                                            engine_runtime runtime,
+                                            std::shared_ptr<store::recovered_state> recovered);
 
 }  // namespace ce::engine

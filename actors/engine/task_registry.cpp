@@ -129,6 +129,15 @@ engine_statistics task_registry::statistics(timestamp_ms now) const {
   return s;
 }
 
+std::vector<std::string> task_registry::interrupted() const {
+  std::vector<std::string> out;
+  for (const auto& id : order_) {
+    auto status = tasks_.at(id).current.status;
+    if (status != task_status::pending && !is_terminal(status)) out.push_back(id);
+  }
+  return out;
+}
+
 std::string make_task_cursor(uint64_t position) { return "t" + std::to_string(position); }
 
 bool parse_task_cursor(const std::string& text, uint64_t& position) {

@@ -47,6 +47,9 @@ public:
   engine_statistics statistics(timestamp_ms now) const;
 
   std::size_t size() const { return order_.size(); }
+
+  /// Tasks a crash interrupted: neither pending nor terminal, in creation order.
+  std::vector<std::string> interrupted() const;
   std::size_t plan_count() const { return plans_.size(); }
 
 private:

@@ -9,17 +9,35 @@ event_log::event_log(std::string node_id, uint64_t next_seq)
     : node_id_(std::move(node_id)), next_seq_(next_seq), first_seq_(next_seq) {}
 
 const event& event_log::append(event e, timestamp_ms now) {
+  append_stamped(stamp(std::move(e), now));
+  return events_.back();
+}
+
+event event_log::stamp(event e, timestamp_ms now) {
   e.seq = next_seq_++;
   e.id = "evt_" + node_id_ + "_" + std::to_string(e.seq);
   if (e.timestamp == 0) e.timestamp = now;
+  return e;
+}
+
+void event_log::append_stamped(event e) {
+  if (events_.empty()) first_seq_ = e.seq;
+  // A failed commit leaves a hole in the seqs; keep the index dense.
+  while (first_seq_ + events_.size() < e.seq) {
+    event hole;
+    hole.seq = first_seq_ + events_.size();
+    events_.push_back(std::move(hole));
+  }
+  if (e.seq >= next_seq_) next_seq_ = e.seq + 1;
+  last_appended_ = e.seq;
   by_task_[e.task_id].push_back(e.seq);
   events_.push_back(std::move(e));
-  return events_.back();
 }
 
 const event* event_log::at_seq(uint64_t seq) const {
   if (seq < first_seq_ || seq >= first_seq_ + events_.size()) return nullptr;
-  return &events_[seq - first_seq_];
+  const event* e = &events_[seq - first_seq_];
+  return e->id.empty() ? nullptr : e;  // a hole left by a failed commit
 }
 
 std::vector<event> event_log::for_task(const std::string& task_id, uint64_t since) const {
@@ -38,7 +56,7 @@ std::vector<event> event_log::after(uint64_t since) const {
   std::vector<event> out;
   uint64_t from = std::max(since + 1, first_seq_);
   for (uint64_t seq = from; seq < first_seq_ + events_.size(); ++seq)
-    out.push_back(events_[seq - first_seq_]);
+    if (const event* e = at_seq(seq)) out.push_back(*e);
   return out;
 }
 
@@ -69,13 +87,15 @@ bool event_log::page(const event_query& query, event_page& out) const {
     result.total = events_.size();
     uint64_t top = std::min(below, first_seq_ + events_.size());
     for (uint64_t seq = top; seq > first_seq_;)
-      if (!take(events_[--seq - first_seq_])) break;
+      if (const event* e = at_seq(--seq); e && !take(*e)) break;
   }
   out = std::move(result);
   return true;
 }
 
-std::string make_event_cursor(uint64_t seq) { return "e" + std::to_string(seq); }
+std::string make_event_cursor(uint64_t seq) {
+  return "e" + std::to_string(seq);
+}
 
 bool parse_event_cursor(const std::string& text, uint64_t& seq) {
   if (text.size() < 2 || text[0] != 'e') return false;

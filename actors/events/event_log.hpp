@@ -16,11 +16,17 @@ namespace ce::events {
 /// per-task and global reads. Ids are "evt_<node>_<seq>": unique across nodes,
 /// and across restarts once the seq continues from the store.
 class event_log {
-public:
+ public:
   explicit event_log(std::string node_id, uint64_t next_seq = 1);
 
   /// Stamps id, seq and (if unset) timestamp, stores the event, returns it.
   const event& append(event e, timestamp_ms now);
+
+  /// Stamps id, seq and (if unset) timestamp without storing: the event
+  /// becomes readable with append_stamped once it is durable.
+  event stamp(event e, timestamp_ms now);
+  /// Stores an event stamped before (in seq order) or read back from the store.
+  void append_stamped(event e);
 
   /// The task's events with seq > since, oldest first.
   std::vector<event> for_task(const std::string& task_id, uint64_t since) const;
@@ -37,12 +43,15 @@ public:
 
   uint64_t size() const { return events_.size(); }
   uint64_t last_seq() const { return next_seq_ - 1; }
+  /// Highest seq that is readable (durable); stamped events may be above it.
+  uint64_t last_appended_seq() const { return last_appended_; }
 
-private:
+ private:
   std::string node_id_;
   uint64_t next_seq_;
-  uint64_t first_seq_;                 // seq of events_.front()
-  std::deque<event> events_;           // in seq order
+  uint64_t first_seq_;  // seq of events_.front()
+  uint64_t last_appended_ = 0;
+  std::deque<event> events_;                                        // in seq order
   std::unordered_map<std::string, std::vector<uint64_t>> by_task_;  // task id -> seqs
   const event* at_seq(uint64_t seq) const;
 };

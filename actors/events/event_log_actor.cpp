@@ -4,20 +4,53 @@
 #include "messages/errors.hpp"
 #include "messages/ws_protocol.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace ce::events {
 
 event_log_actor::behavior_type event_log_behavior(
     event_log_actor::stateful_pointer<event_log_state> self, std::string node_id,
-    event_bus_actor bus) {
+    event_bus_actor bus, store_actor store, std::vector<event> history) {
   self->state.log = event_log{std::move(node_id)};
+  for (auto& e : history) self->state.log.append_stamped(std::move(e));
   self->state.bus = std::move(bus);
+  self->state.store = std::move(store);
   return {
       [=](atoms::emit, event& e) {
-        const auto& stamped = self->state.log.append(std::move(e), now_ms());
-        self->send(self->state.bus, atoms::publish::value, stamped);
+        // An event is readable and published only once it is on disk: what a
+        // client has seen survives a crash. The store answers in commit order,
+        // so events still become visible in seq order.
+        change_set changes;
+        changes.events.push_back(self->state.log.stamp(std::move(e), now_ms()));
+        self->request(self->state.store, caf::infinite, atoms::persist::value, changes)
+            .then(
+                [=](uint64_t) {
+                  const auto& stamped = changes.events.front();
+                  self->state.log.append_stamped(stamped);
+                  self->send(self->state.bus, atoms::publish::value, stamped);
+                },
+                [=](caf::error& err) {
+                  spdlog::error("event {} of task {} was not saved and is dropped: {}",
+                                changes.events.front().type, changes.events.front().task_id,
+                                self->system().render(err));
+                });
       },
-      [=](atoms::subscribe, const event_sink_ptr& sink, const std::string& task_id,
-          bool has_since, uint64_t since) {
+      [=](atoms::emit, event& e, change_set& changes) -> caf::result<event> {
+        auto promise = self->make_response_promise<event>();
+        changes.events.push_back(self->state.log.stamp(std::move(e), now_ms()));
+        self->request(self->state.store, caf::infinite, atoms::persist::value, changes)
+            .then(
+                [=](uint64_t) mutable {
+                  const auto& stamped = changes.events.back();
+                  self->state.log.append_stamped(stamped);
+                  self->send(self->state.bus, atoms::publish::value, stamped);
+                  promise.deliver(stamped);
+                },
+                [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
+      },
+      [=](atoms::subscribe, const event_sink_ptr& sink, const std::string& task_id, bool has_since,
+          uint64_t since) {
         auto& log = self->state.log;
         bool every = task_id == "*";
         if (!every && !log.knows_task(task_id)) {
@@ -26,17 +59,21 @@ event_log_actor::behavior_type event_log_behavior(
                         0);
           return;
         }
-        sink->deliver(std::make_shared<const std::string>(
-                          ws::subscribed_frame(task_id, log.last_seq())),
+        auto durable = log.last_appended_seq();
+        sink->deliver(std::make_shared<const std::string>(ws::subscribed_frame(task_id, durable)),
                       0);
-        // Replay and registration happen in this one handler, and the bus gets
-        // every later event after the registration: no gap, no duplicate.
+        // Replay (what is durable) and registration happen in this one
+        // handler; every event appended later reaches the bus after the
+        // registration. Live delivery starts above what the replay covered:
+        // no gap, no duplicate.
+        uint64_t live_after = 0;
         if (has_since) {
           auto replay = every ? log.after(since) : log.for_task(task_id, since);
           for (const auto& e : replay)
             sink->deliver(std::make_shared<const std::string>(ws::event_frame(e)), e.seq);
+          live_after = std::max(since, durable);
         }
-        self->send(self->state.bus, atoms::subscribe::value, sink, task_id);
+        self->send(self->state.bus, atoms::subscribe::value, sink, task_id, live_after);
       },
       [=](atoms::unsubscribe, const event_sink_ptr& sink, const std::string& task_id) {
         self->send(self->state.bus, atoms::unsubscribe::value, sink, task_id);

@@ -2,8 +2,9 @@
 
 namespace ce::events {
 
-void subscription_table::add(const event_sink_ptr& sink, const std::string& task_id) {
-  if (by_task_[task_id].insert(sink).second) {
+void subscription_table::add(const event_sink_ptr& sink, const std::string& task_id,
+                             uint64_t after) {
+  if (by_task_[task_id].emplace(sink, after).second) {
     by_sink_[sink].insert(task_id);
     ++pairs_;
   }
@@ -34,17 +35,19 @@ void subscription_table::drop(const event_sink_ptr& sink) {
   by_sink_.erase(s);
 }
 
-std::vector<event_sink*> subscription_table::targets(const std::string& task_id) const {
+std::vector<event_sink*> subscription_table::targets(const std::string& task_id,
+                                                     uint64_t seq) const {
   std::vector<event_sink*> out;
   auto specific = by_task_.find(task_id);
   auto every = by_task_.find(every_task);
   if (specific != by_task_.end())
-    for (const auto& s : specific->second) out.push_back(s.get());
+    for (const auto& [sink, after] : specific->second)
+      if (seq > after) out.push_back(sink.get());
   if (every != by_task_.end()) {
-    for (const auto& s : every->second) {
+    for (const auto& [sink, after] : every->second) {
       // A sink subscribed to both gets the event once.
-      if (specific != by_task_.end() && specific->second.count(s)) continue;
-      out.push_back(s.get());
+      if (specific != by_task_.end() && specific->second.count(sink)) continue;
+      if (seq > after) out.push_back(sink.get());
     }
   }
   return out;

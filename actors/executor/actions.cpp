@@ -118,8 +118,8 @@ void validate_requirements(const action_input& in, result_builder& out) {
   auto component_errors = planner::check_components(context);
   errors.insert(errors.end(), component_errors.begin(), component_errors.end());
   if (!context.region.empty() && !planner::region_valid(context.provider, context.region))
-    errors.push_back({"context.region", "'" + context.region + "' is not a " +
-                                            std::string(to_string(context.provider)) + " region"});
+    errors.push_back({"context.region", "'" + context.region + "' is not a region of " +
+                                            std::string(to_string(context.provider))});
   for (size_t i = 0; i < context.components.size(); ++i)
     if (planner::find_component(context.provider, context.components[i]) &&
         !has_template(context.provider, context.components[i]))

@@ -202,7 +202,7 @@ std::vector<field_error> check_components(const task_context& context) {
       continue;
     }
     if (!find_component(context.provider, name)) {
-      errors.push_back({field, "'" + name + "' is not a " + provider + " component; supported: " +
+      errors.push_back({field, "'" + name + "' is not a component of " + provider + "; supported: " +
                                    join(component_names(context.provider))});
       continue;
     }

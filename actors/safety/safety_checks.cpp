@@ -355,7 +355,7 @@ safety_check_result check_region(const plan& p) {
   if (!planner::region_valid(p.context.provider, p.context.region)) {
     details["known_regions"] = to_json_array(planner::known_regions(p.context.provider));
     return blocker("region_valid",
-                   "Region '" + p.context.region + "' is not a " + provider + " region.",
+                   "Region '" + p.context.region + "' is not a region of " + provider + ".",
                    std::move(details));
   }
   return passed("region_valid",

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <set>
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
+#include "actors/executor/artifacts.hpp"
 #include "actors/executor/step_actor.hpp"
 #include "actors/planner/planner.hpp"
 #include "actors/planner/planner_actor.hpp"
@@ -35,11 +36,20 @@ void emit(self_ptr self, const char* type, json::object data = {}) {
   e.type = type;
   e.data = codec::to_doc(data);
   e.user_id = self->state.current.user_id;
-  self->send(self->state.events, atoms::emit::value, std::move(e));
+  // Through the engine, like the state changes: one path keeps the order.
+  self->send(self->state.engine, atoms::emit::value, std::move(e));
 }
 
-void publish_task(self_ptr self) {
-  self->send(self->state.engine, atoms::task_changed::value, self->state.current);
+/// Sends the task's new state together with the event of the transition:
+/// the engine stores both in one commit, so a reader never sees one without
+/// the other.
+void publish_task(self_ptr self, const char* type, json::object data = {}) {
+  event e;
+  e.task_id = self->state.current.id;
+  e.type = type;
+  e.data = codec::to_doc(data);
+  e.user_id = self->state.current.user_id;
+  self->send(self->state.engine, atoms::task_changed::value, self->state.current, std::move(e));
 }
 
 void publish_plan(self_ptr self) {
@@ -70,7 +80,8 @@ std::vector<std::string> artifact_names(self_ptr self) {
 /// Stops every child still running (steps, monitor) and leaves.
 void finish(self_ptr self) {
   ++self->state.deadline_generation;  // a pending deadline becomes stale
-  for (auto& [addr, step] : self->state.running) self->send_exit(step.handle, caf::exit_reason::kill);
+  for (auto& [addr, step] : self->state.running)
+    self->send_exit(step.handle, caf::exit_reason::kill);
   self->state.running.clear();
   if (self->state.monitor) self->send_exit(self->state.monitor, caf::exit_reason::user_shutdown);
   self->quit();
@@ -99,8 +110,7 @@ void end_failed(self_ptr self, std::vector<std::string> errors) {
   set_status(self, task_status::failed);
   json::array errs;
   for (const auto& e : t.result.errors) errs.emplace_back(e);
-  emit(self, "task_failed", {{"errors", errs}});
-  publish_task(self);
+  publish_task(self, "task_failed", {{"errors", errs}});
   finish(self);
 }
 
@@ -114,8 +124,7 @@ void end_cancelled(self_ptr self, const std::string& who, const std::string& rea
   t.result.errors = {reason};
   t.result.artifacts = artifact_names(self);
   set_status(self, task_status::cancelled);
-  emit(self, "task_cancelled", {{"reason", reason}, {"cancelled_by", who}});
-  publish_task(self);
+  publish_task(self, "task_cancelled", {{"reason", reason}, {"cancelled_by", who}});
   finish(self);
 }
 
@@ -129,8 +138,10 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
   step->status = ok ? step_status::completed : step_status::failed;
   step->completed_at = result.completed_at ? result.completed_at : now_ms();
   step->duration_ms = step->completed_at - step->started_at;
-  if (ok) self->state.scheduler->mark_completed(step_id);
-  else self->state.scheduler->mark_failed(step_id);
+  if (ok)
+    self->state.scheduler->mark_completed(step_id);
+  else
+    self->state.scheduler->mark_failed(step_id);
 
   json::array names;
   for (const auto& a : result.artifacts) names.emplace_back(a.name);
@@ -233,11 +244,10 @@ void begin_execution(self_ptr self) {
   st.current.execution.execution_id = st.execution_id;
   st.the_plan.status = plan_status::executing;
   publish_plan(self);
-  emit(self, "execution_started",
-       {{"plan_id", st.the_plan.id},
-        {"execution_id", st.execution_id},
-        {"steps", st.the_plan.steps.size()}});
-  publish_task(self);
+  publish_task(self, "execution_started",
+               {{"plan_id", st.the_plan.id},
+                {"execution_id", st.execution_id},
+                {"steps", st.the_plan.steps.size()}});
   // The execution timeout is a timer owned by this actor.
   self->delayed_send(self, std::chrono::seconds(st.runtime.policy.execution_timeout_s),
                      atoms::deadline::value, st.deadline_generation);
@@ -277,9 +287,8 @@ void finish_completed(self_ptr self, const verification_result& v) {
   set_status(self, task_status::completed);
   json::array names;
   for (const auto& n : t.result.artifacts) names.emplace_back(n);
-  emit(self, "task_completed",
-       {{"duration", t.completed_at - t.created_at}, {"artifacts", names}});
-  publish_task(self);
+  publish_task(self, "task_completed",
+               {{"duration", t.completed_at - t.created_at}, {"artifacts", names}});
   finish(self);
 }
 
@@ -300,13 +309,15 @@ void run_post_checks(self_ptr self, verification_result v) {
             if (v.status == verification_status::failed)
               for (const auto& c : v.checks)
                 if (c.status == check_status::failed)
-                  errors.push_back("verification check " + c.id + " failed: " +
-                                   (c.error.empty() ? c.description : c.error));
+                  errors.push_back("verification check " + c.id +
+                                   " failed: " + (c.error.empty() ? c.description : c.error));
             for (const auto& b : report.blockers)
-              errors.push_back("post-execution safety check " + b.check_id + " failed: " +
-                               b.message);
-            if (errors.empty()) finish_completed(self, v);
-            else end_failed(self, errors);
+              errors.push_back("post-execution safety check " + b.check_id +
+                               " failed: " + b.message);
+            if (errors.empty())
+              finish_completed(self, v);
+            else
+              end_failed(self, errors);
           },
           [=](caf::error& err) {
             end_failed(self, {"post-execution safety checks did not run: " + render(self, err)});
@@ -317,8 +328,7 @@ void start_verification(self_ptr self) {
   auto& st = self->state;
   if (st.current.status != task_status::executing) return;
   set_status(self, task_status::verifying);
-  emit(self, "verification_started", {{"execution_id", st.execution_id}});
-  publish_task(self);
+  publish_task(self, "verification_started", {{"execution_id", st.execution_id}});
   auto verifier = self->spawn<caf::monitored>(verifier::verifier_behavior);
   verify_job job;
   job.the_plan = st.the_plan;
@@ -376,11 +386,10 @@ void after_pre_checks(self_ptr self, const safety_report& report) {
       if (r.requires_approval) reasons.push_back(r.message);
     json::array why;
     for (const auto& r : reasons) why.emplace_back(r);
-    emit(self, "approval_required",
-         {{"plan_id", st.the_plan.id},
-          {"risk_level", std::string(to_string(st.the_plan.risk_level))},
-          {"reasons", why}});
-    publish_task(self);
+    publish_task(self, "approval_required",
+                 {{"plan_id", st.the_plan.id},
+                  {"risk_level", std::string(to_string(st.the_plan.risk_level))},
+                  {"reasons", why}});
     return;
   }
   approve_plan(self, "policy", "");
@@ -398,17 +407,16 @@ void on_plan(self_ptr self, plan p) {
   st.has_plan = true;
   st.current.execution.plan_id = st.the_plan.id;
   publish_plan(self);
-  emit(self, "plan_generated",
-       {{"plan_id", st.the_plan.id},
-        {"steps", st.the_plan.steps.size()},
-        {"risk_level", std::string(to_string(st.the_plan.risk_level))},
-        {"requires_approval", st.the_plan.requires_approval},
-        {"estimated_duration", st.the_plan.estimated_duration_s},
-        {"estimated_cost", st.the_plan.estimated_cost}});
-  publish_task(self);
-  st.monitor = self->spawn<caf::monitored>(safety::safety_monitor_behavior,
-                                           caf::actor_cast<task_actor>(self), st.runtime.policy,
-                                           now_ms());
+  publish_task(self, "plan_generated",
+               {{"plan_id", st.the_plan.id},
+                {"steps", st.the_plan.steps.size()},
+                {"risk_level", std::string(to_string(st.the_plan.risk_level))},
+                {"requires_approval", st.the_plan.requires_approval},
+                {"estimated_duration", st.the_plan.estimated_duration_s},
+                {"estimated_cost", st.the_plan.estimated_cost}});
+  st.monitor =
+      self->spawn<caf::monitored>(safety::safety_monitor_behavior,
+                                  caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
   self->request(st.monitor, st.runtime.child_timeout, atoms::pre_check::value, st.the_plan)
       .then([=](safety_report& report) { after_pre_checks(self, report); },
             [=](caf::error& err) {
@@ -419,8 +427,7 @@ void on_plan(self_ptr self, plan p) {
 void start_planning(self_ptr self) {
   auto& st = self->state;
   set_status(self, task_status::planning);
-  emit(self, "planning_started", {{"type", std::string(to_string(st.current.type))}});
-  publish_task(self);
+  publish_task(self, "planning_started", {{"type", std::string(to_string(st.current.type))}});
   auto planner_child = self->spawn<caf::monitored>(planner::planner_behavior);
   plan_job job{st.ids.next("plan"), st.current.id, st.current.type, st.current.context};
   self->request(planner_child, st.runtime.child_timeout, atoms::make_plan::value, std::move(job))
@@ -428,12 +435,94 @@ void start_planning(self_ptr self) {
             [=](caf::error& err) { end_failed(self, {"planning failed: " + render(self, err)}); });
 }
 
+/// Picks up an execution interrupted by a crash: steps whose results are
+/// stored and whose artifacts are intact count as done; every other step, and
+/// everything downstream of it, runs again.
+void resume_execution(self_ptr self) {
+  auto& st = self->state;
+  std::set<std::string> done;
+  std::vector<execution_result> kept;
+  for (const auto& r : st.recovered.results) {
+    if (r.status != execution_status::success) continue;
+    bool intact = std::all_of(r.artifacts.begin(), r.artifacts.end(),
+                              [](const artifact& a) { return executor::artifact_intact(a); });
+    if (!intact) continue;
+    done.insert(r.step_id);
+  }
+  // A later version of a file (best practices) makes an earlier step's
+  // checksum stale; such a step is still done if its successor is.
+  std::vector<std::string> rerun;
+  for (auto& step : st.the_plan.steps) {  // plan order is a topological order
+    bool deps_done = std::all_of(step.depends_on.begin(), step.depends_on.end(),
+                                 [&](const std::string& d) { return done.count(d) > 0; });
+    if (done.count(step.id) && deps_done) {
+      step.status = step_status::completed;
+    } else {
+      done.erase(step.id);
+      step.status = step_status::pending;
+      step.started_at = step.completed_at = 0;
+      step.duration_ms = -1;
+      rerun.push_back(step.id);
+    }
+  }
+  for (const auto& r : st.recovered.results)
+    if (done.count(r.step_id)) kept.push_back(r);
+  st.results = std::move(kept);
+  json::array again;
+  for (const auto& id : rerun) again.emplace_back(id);
+  auto previous = std::string(to_string(st.current.status));
+  st.current.status = task_status::executing;
+  st.current.updated_at = now_ms();
+  st.execution_id = st.current.execution.execution_id.empty() ? st.ids.next("exec")
+                                                              : st.current.execution.execution_id;
+  st.current.execution.execution_id = st.execution_id;
+  st.the_plan.status = plan_status::executing;
+  publish_plan(self);
+  publish_task(self, "task_recovered",
+               {{"status", previous},
+                {"plan_id", st.the_plan.id},
+                {"steps_done", done.size()},
+                {"steps_to_run", again}});
+  st.monitor =
+      self->spawn<caf::monitored>(safety::safety_monitor_behavior,
+                                  caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
+  self->delayed_send(self, std::chrono::seconds(st.runtime.policy.execution_timeout_s),
+                     atoms::deadline::value, st.deadline_generation);
+  st.scheduler.emplace(st.the_plan.steps);
+  for (const auto& id : done) st.scheduler->mark_already_done(id);
+  schedule_steps(self);
+}
+
+/// First message of a task actor: a fresh start, or a recovery.
+void on_start(self_ptr self) {
+  auto& st = self->state;
+  if (!st.recovered.active) return start_planning(self);
+  if (!st.recovered.has_plan || st.current.status == task_status::planning ||
+      st.current.status == task_status::queued || st.current.status == task_status::pending) {
+    emit(self, "task_recovered",
+         {{"status", std::string(to_string(st.current.status))}, {"restart", "planning"}});
+    return start_planning(self);
+  }
+  st.the_plan = st.recovered.the_plan;
+  st.has_plan = true;
+  if (st.current.status == task_status::awaiting_approval) {
+    // Still waiting for a human; the monitor is needed once execution starts.
+    st.monitor =
+        self->spawn<caf::monitored>(safety::safety_monitor_behavior,
+                                    caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
+    emit(self, "task_recovered", {{"status", "awaiting_approval"}, {"plan_id", st.the_plan.id}});
+    return;
+  }
+  resume_execution(self);
+}
+
 }  // namespace
 
-task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self,
-                                        task initial, engine_actor engine,
-                                        event_log_actor events, task_runtime runtime) {
+task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self, task initial,
+                                        engine_actor engine, event_log_actor events,
+                                        task_runtime runtime, recovered_execution recovered) {
   auto& st = self->state;
+  st.recovered = std::move(recovered);
   st.current = std::move(initial);
   st.engine = std::move(engine);
   st.events = std::move(events);
@@ -445,8 +534,7 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
     if (it == self->state.running.end()) return;  // answered before it went down
     auto step_id = it->second.step_id;
     self->state.running.erase(it);
-    on_step_error(self, step_id,
-                  "step " + step_id + " crashed: " + render(self, dm.reason));
+    on_step_error(self, step_id, "step " + step_id + " crashed: " + render(self, dm.reason));
   });
   // A bug in this actor's own logic fails the task instead of losing it.
   self->set_exception_handler([=](std::exception_ptr& eptr) -> caf::error {
@@ -464,18 +552,18 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
       t.result.success = false;
       t.result.errors = {"internal error: " + what};
       set_status(self, task_status::failed);
-      emit(self, "task_failed", {{"errors", json::array{t.result.errors.front()}}});
-      publish_task(self);
+      publish_task(self, "task_failed", {{"errors", json::array{t.result.errors.front()}}});
     }
     return caf::exit_reason::user_shutdown;
   });
   return {
-      [=](atoms::start) { start_planning(self); },
+      [=](atoms::start) { on_start(self); },
       [=](atoms::approve, const std::string& approver,
           const std::string& comment) -> caf::result<plan> {
         if (self->state.current.status != task_status::awaiting_approval)
           return make_error(errc::wrong_state,
-                            "plan " + self->state.the_plan.id + " is not awaiting approval (task is " +
+                            "plan " + self->state.the_plan.id +
+                                " is not awaiting approval (task is " +
                                 std::string(to_string(self->state.current.status)) + ")");
         approve_plan(self, approver, comment);
         return self->state.the_plan;
@@ -483,7 +571,8 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
       [=](atoms::reject, const std::string& who, const std::string& reason) -> caf::result<plan> {
         if (self->state.current.status != task_status::awaiting_approval)
           return make_error(errc::wrong_state,
-                            "plan " + self->state.the_plan.id + " is not awaiting approval (task is " +
+                            "plan " + self->state.the_plan.id +
+                                " is not awaiting approval (task is " +
                                 std::string(to_string(self->state.current.status)) + ")");
         auto& p = self->state.the_plan;
         p.status = plan_status::rejected;

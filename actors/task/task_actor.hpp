@@ -25,6 +25,14 @@ struct task_runtime {
   std::chrono::milliseconds child_timeout{std::chrono::minutes(10)};
 };
 
+/// Where a task actor restarted after a crash picks up.
+struct recovered_execution {
+  bool active = false;  // false: a fresh execution
+  plan the_plan;
+  bool has_plan = false;
+  std::vector<execution_result> results;  // what the store holds, in completion order
+};
+
 struct running_step {
   std::string step_id;
   caf::actor handle;
@@ -44,11 +52,13 @@ struct task_state {
   id_generator ids;
   uint64_t deadline_generation = 0;
   std::string execution_id;
+  recovered_execution recovered;
   static inline const char* name = "task";
 };
 
 task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self,
                                         task initial, engine_actor engine,
-                                        event_log_actor events, task_runtime runtime);
+                                        event_log_actor events, task_runtime runtime,
+                                        recovered_execution recovered);
 
 }  // namespace ce::tasks

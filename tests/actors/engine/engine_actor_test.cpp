@@ -11,6 +11,7 @@
 
 #include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
+#include "actors/store/store_actor.hpp"
 #include "actors/executor/artifacts.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -27,6 +28,7 @@ struct fixture {
   ce::testing::temp_dir data;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
+  store_actor store;
   event_bus_actor bus;
   event_log_actor events;
   engine_actor engine;
@@ -36,17 +38,22 @@ struct fixture {
     cfg.set("scheduler.max-threads", 2);
     cfg.set("logger.console", caf::atom("none"));
     system = std::make_unique<caf::actor_system>(cfg);
+    store = system->spawn(store::store_behavior, std::shared_ptr<store::sqlite_store>{},
+                          store::group_commit_options{});  // memory-only
     bus = system->spawn(events::event_bus_behavior);
-    events = system->spawn(events::event_log_behavior, std::string("test"), bus);
+    events = system->spawn(events::event_log_behavior, std::string("test"), bus, store,
+                           std::vector<event>{});
     engine::engine_runtime runtime;
     runtime.node_id = "test";
     runtime.task.artifacts_root = data.path();
-    engine = system->spawn(engine::engine_behavior, events, runtime);
+    engine = system->spawn(engine::engine_behavior, events, store, runtime,
+                           std::shared_ptr<store::recovered_state>{});
   }
   ~fixture() {
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   }
 
   /// Sends a request and returns its answer, or fails the test with the error.

@@ -19,9 +19,9 @@ TEST_CASE("an event reaches the task's subscribers and the every-task subscriber
   table.add(a, "t1");
   table.add(b, "*");
   table.add(a, "*");  // subscribed twice over: still one delivery
-  auto targets = table.targets("t1");
+  auto targets = table.targets("t1", 1);
   CHECK(targets.size() == 2);
-  CHECK(table.targets("t2").size() == 2);  // both hold "*"
+  CHECK(table.targets("t2", 1).size() == 2);  // both hold "*"
   CHECK(table.size() == 3);
 }
 
@@ -33,7 +33,7 @@ TEST_CASE("unsubscribing and dropping release every subscription", "[subscriptio
   table.add(a, "t1");  // repeated: no second pair
   CHECK(table.size() == 2);
   table.remove(a, "t1");
-  CHECK(table.targets("t1").empty());
+  CHECK(table.targets("t1", 1).empty());
   CHECK(table.size() == 1);
   table.remove(a, "never");  // harmless
   table.drop(a);
@@ -50,5 +50,14 @@ TEST_CASE("thousands of subscribe/drop cycles leave nothing behind", "[subscript
     table.drop(s);
   }
   CHECK(table.size() == 0);
-  CHECK(table.targets("task_1").empty());
+  CHECK(table.targets("task_1", 1).empty());
+}
+
+TEST_CASE("a subscription that replayed up to a seq gets only later events live",
+          "[subscriptions]") {
+  subscription_table table;
+  auto a = std::make_shared<null_sink>();
+  table.add(a, "t1", 40);  // the replay covered everything up to seq 40
+  CHECK(table.targets("t1", 40).empty());
+  CHECK(table.targets("t1", 41).size() == 1);
 }

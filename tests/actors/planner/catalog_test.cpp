@@ -141,7 +141,7 @@ TEST_CASE("an unknown component is reported at its index with the supported ones
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].field == "context.components[2]");
   CHECK(errors[0].message ==
-        "'foo' is not a aws component; supported: vpc, ec2, eks, rds, s3, iam, kms, cloudwatch");
+        "'foo' is not a component of aws; supported: vpc, ec2, eks, rds, s3, iam, kms, cloudwatch");
 }
 
 TEST_CASE("a component of another provider is rejected") {
@@ -149,7 +149,7 @@ TEST_CASE("a component of another provider is rejected") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].field == "context.components[0]");
   CHECK_THAT(errors[0].message,
-             Catch::Contains("is not a gcp component") && Catch::Contains("supported: vpc, gke"));
+             Catch::Contains("is not a component of gcp") && Catch::Contains("supported: vpc, gke"));
 }
 
 TEST_CASE("a component listed twice is rejected at its second position") {

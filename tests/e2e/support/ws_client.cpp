@@ -38,7 +38,9 @@ struct ws_client::impl {
   ws_close_info ended;
   std::thread thread;
 
-  impl() { thread = std::thread([this] { io.run(); }); }
+  impl() {
+    thread = std::thread([this] { io.run(); });
+  }
 
   ~impl() {
     // Closing the socket aborts whatever is pending; run() then runs out of work.
@@ -105,9 +107,8 @@ struct ws_client::impl {
     auto bytes = std::make_shared<std::string>(payload);
     auto ec = run_on_io(deadline, "write", [this, bytes, binary](auto complete) {
       ws.binary(binary);
-      ws.async_write(asio::buffer(*bytes), [bytes, complete](beast::error_code ec, std::size_t) {
-        complete(ec);
-      });
+      ws.async_write(asio::buffer(*bytes),
+                     [bytes, complete](beast::error_code ec, std::size_t) { complete(ec); });
     });
     if (ec) throw std::runtime_error("WebSocket write failed: " + ec.message());
   }
@@ -120,23 +121,23 @@ ws_client::ws_client(const ws_connect_options& options) : impl_(std::make_shared
   impl_->continuous = options.read_continuously;
   auto response = std::make_shared<websocket::response_type>();
   auto& self = *impl_;
-  auto ec = self.run_on_io(options.connect_deadline, "connect", [&self, &options,
-                                                                  response](auto complete) {
-    auto& stream = beast::get_lowest_layer(self.ws);
-    beast::error_code ec;
-    stream.socket().open(tcp::v4(), ec);
-    if (!ec && options.receive_buffer_bytes > 0)
-      stream.socket().set_option(
-          asio::socket_base::receive_buffer_size(options.receive_buffer_bytes), ec);
-    if (ec) return complete(ec);
-    tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
-    auto host = options.host + ":" + std::to_string(options.port);
-    stream.async_connect(endpoint, [&self, host, path = options.path, response,
-                                    complete](beast::error_code ec) {
-      if (ec) return complete(ec);
-      self.ws.async_handshake(*response, host, path, complete);
-    });
-  });
+  auto ec = self.run_on_io(
+      options.connect_deadline, "connect", [&self, &options, response](auto complete) {
+        auto& stream = beast::get_lowest_layer(self.ws);
+        beast::error_code ec;
+        stream.socket().open(tcp::v4(), ec);
+        if (!ec && options.receive_buffer_bytes > 0)
+          stream.socket().set_option(
+              asio::socket_base::receive_buffer_size(options.receive_buffer_bytes), ec);
+        if (ec) return complete(ec);
+        tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
+        auto host = options.host + ":" + std::to_string(options.port);
+        stream.async_connect(
+            endpoint, [&self, host, path = options.path, response, complete](beast::error_code ec) {
+              if (ec) return complete(ec);
+              self.ws.async_handshake(*response, host, path, complete);
+            });
+      });
   auto where = options.host + ":" + std::to_string(options.port) + options.path;
   if (ec == websocket::error::upgrade_declined)
     throw ws_handshake_rejected(static_cast<int>(response->result_int()),

@@ -1,0 +1,35 @@
+// The store actor: group commit in front of the SQLite store.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "actors/store/sqlite_store.hpp"
+#include "messages/interfaces.hpp"
+
+namespace ce::store {
+
+struct group_commit_options {
+  std::size_t max_batch = 512;                // change sets per transaction
+  std::chrono::microseconds max_delay{2000};  // oldest waiting change at most this long
+};
+
+struct store_state {
+  std::shared_ptr<sqlite_store> db;  // null: memory-only mode (acknowledge at once)
+  group_commit_options options;
+  std::vector<std::pair<caf::typed_response_promise<uint64_t>, change_set>> waiting;
+  uint64_t timer_generation = 0;
+  bool timer_armed = false;
+  uint64_t commits = 0;
+  uint64_t changes = 0;
+  static inline const char* name = "store";
+};
+
+/// Spawn it detached. `db` may be null for the memory-only mode.
+store_actor::behavior_type store_behavior(store_actor::stateful_pointer<store_state> self,
+                                          std::shared_ptr<sqlite_store> db,
+                                          group_commit_options options);
+
+}  // namespace ce::store
