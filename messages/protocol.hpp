@@ -100,6 +100,8 @@ struct engine_statistics {
   uint64_t events = 0;
   timestamp_ms started_at = 0;
   std::string node_id;
+  uint64_t store_commits = 0;  // transactions (each one fsync of the WAL)
+  uint64_t store_changes = 0;  // change sets they carried
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {

@@ -512,6 +512,13 @@ void rest_api::statistics(const api_request& req, const std::vector<std::string>
                                 {"total_plans", s.plans},
                                 {"total_events", s.events},
                                 {"websocket", {{"subscriptions", subscriptions}}},
+                  {"store",
+                   {{"commits", s.store_commits},
+                    {"changes", s.store_changes},
+                    {"commits_per_task",
+                     s.total_tasks ? static_cast<double>(s.store_commits) /
+                                         static_cast<double>(s.total_tasks)
+                                   : 0.0}}},
                                 {"resources",
                                  {{"memory_rss_bytes", resident_bytes()},
                                   {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},

@@ -488,7 +488,15 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             .then(
                 [=](uint64_t n) mutable {
                   stats.events = n;
-                  promise.deliver(stats);
+                  self->request(self->state.store, std::chrono::seconds(10),
+                                atoms::store_stats::value)
+                      .then(
+                          [=](uint64_t commits, uint64_t changes) mutable {
+                            stats.store_commits = commits;
+                            stats.store_changes = changes;
+                            promise.deliver(stats);
+                          },
+                          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
                 },
                 [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
         return promise;
