@@ -55,6 +55,9 @@ using event_log_actor = caf::typed_actor<
     /// Stamps an event and stores it in one commit with other changes (a task's
     /// new state); answers the stamped event once both are on disk.
     caf::replies_to<atoms::emit, event, change_set>::with<event>,
+    /// Stores changes without an event. Every write of the engine passes
+    /// through the log, so writes are acknowledged in the order they were made.
+    caf::replies_to<atoms::persist, change_set>::with<uint64_t>,
     /// Subscribe a sink to a task ("*": all) with an optional replay of the
     /// events after `since` (has_since, since). Unknown tasks get an error frame.
     caf::reacts_to<atoms::subscribe, event_sink_ptr, std::string, bool, uint64_t>,

@@ -50,7 +50,9 @@ void deliver_waiters(self_ptr self, const task_record& rec) {
 /// is logged; `on_failure` (if any) answers whoever waits.
 template <class OnSaved, class OnFailure>
 void persist(self_ptr self, change_set changes, OnSaved then, OnFailure on_failure) {
-  self->request(self->state.store, caf::infinite, atoms::persist::value, std::move(changes))
+  // Through the log: one path to the store, so acknowledgements come back in
+  // the order the changes were made (a task's state before a later answer).
+  self->request(self->state.events, caf::infinite, atoms::persist::value, std::move(changes))
       .then([=](uint64_t) mutable { then(); },
             [=](caf::error& err) mutable {
               spdlog::error("engine: a change was not saved: {}", self->system().render(err));

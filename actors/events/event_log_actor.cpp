@@ -49,6 +49,15 @@ event_log_actor::behavior_type event_log_behavior(
                 [=](caf::error& err) mutable { promise.deliver(err); });
         return promise;
       },
+      [=](atoms::persist, change_set& changes) -> caf::result<uint64_t> {
+        // Not delegated: the answer must come back through this actor, in the
+        // same order as the answers to event commits.
+        auto promise = self->make_response_promise<uint64_t>();
+        self->request(self->state.store, caf::infinite, atoms::persist::value, std::move(changes))
+            .then([=](uint64_t commit) mutable { promise.deliver(commit); },
+                  [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
+      },
       [=](atoms::subscribe, const event_sink_ptr& sink, const std::string& task_id, bool has_since,
           uint64_t since) {
         auto& log = self->state.log;

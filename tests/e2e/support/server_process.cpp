@@ -148,9 +148,14 @@ std::optional<listening_ports> parse_listening_line(const std::string& line) {
 
 server_process::server_process(server_options options) {
   auto root = make_temp_dir();
-  data_dir_ = root + "/data";
+  temp_root_ = root;
   stderr_path_ = root + "/stderr.log";
-  std::filesystem::create_directory(data_dir_);
+  if (options.data_dir.empty()) {
+    data_dir_ = root + "/data";
+    std::filesystem::create_directory(data_dir_);
+  } else {
+    data_dir_ = options.data_dir;
+  }
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error(system_error_text("pipe2"));
@@ -259,10 +264,11 @@ void server_process::shut_down() {
     ::close(stdout_fd_);
     stdout_fd_ = -1;
   }
-  if (!data_dir_.empty() && std::getenv("CE_E2E_KEEP_DATA") == nullptr) {
+  if (!temp_root_.empty() && std::getenv("CE_E2E_KEEP_DATA") == nullptr) {
     std::error_code ignored;
-    std::filesystem::remove_all(std::filesystem::path(data_dir_).parent_path(), ignored);
+    std::filesystem::remove_all(temp_root_, ignored);
   }
+  temp_root_.clear();
   data_dir_.clear();
 }
 

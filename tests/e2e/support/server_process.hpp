@@ -29,6 +29,10 @@ struct server_options {
   bool ephemeral_ports = true;
   /// Longest wait for the listening line.
   std::chrono::milliseconds ready_deadline{std::chrono::seconds(20)};
+  /// An existing directory to pass as --data-dir, e.g. to restart on what an
+  /// earlier server stored. Empty: a fresh temporary one. The harness never
+  /// removes a directory given here; its owner does.
+  std::string data_dir;
 };
 
 /// How a process ended.
@@ -42,7 +46,8 @@ struct exit_status {
 /// One running core-engine. The constructor returns once the server printed
 /// its listening line and throws (with the captured stderr) if it does not
 /// within the deadline. The destructor sends SIGTERM, waits up to 5 s, then
-/// SIGKILLs, and removes the temporary data directory.
+/// SIGKILLs, and removes the temporary data directory (not one the caller
+/// named in server_options::data_dir).
 class server_process {
  public:
   explicit server_process(server_options options = {});
@@ -66,10 +71,11 @@ class server_process {
 
  private:
   void wait_for_listening_line(std::chrono::milliseconds deadline);
-  /// Stops the process if still running, closes the pipe, removes the data dir.
+  /// Stops the process if still running, closes the pipe, removes the temporary directory.
   void shut_down();
 
   std::string data_dir_;
+  std::string temp_root_;  // holds the stderr log and, unless given, the data dir
   std::string stderr_path_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
