@@ -157,6 +157,22 @@ std::vector<json::object> wait_until_nothing_in_flight(http_client& client) {
   }
 }
 
+/// Steps that had a stored step_completed among `before` and were started
+/// again after recovery (events of `after` above `old_max_seq`), comma-separated.
+std::string steps_run_again(const std::vector<json::object>& before,
+                            const std::vector<json::object>& after, int64_t old_max_seq) {
+  std::set<std::string> completed;
+  for (const auto& event : before)
+    if (text(event, "type") == "step_completed")
+      completed.insert(text(event.at("data"), "step_id"));
+  std::string again;
+  for (const auto& event : after)
+    if (seq_of(event) > old_max_seq && text(event, "type") == "step_started" &&
+        completed.count(text(event.at("data"), "step_id")))
+      again += (again.empty() ? "" : ", ") + text(event.at("data"), "step_id");
+  return again;
+}
+
 /// The server's start arguments for a run that is expected to be refused.
 run_result start_expecting_refusal(const std::string& data_dir) {
   return run_to_exit({"--data-dir", data_dir, "--port", "0", "--ws-port", "0"}, {},
@@ -466,10 +482,12 @@ void crash_round(uint32_t seed, std::chrono::milliseconds kill_after) {
   std::cout << "  acknowledged before the kill: " << acked.created.size() << " creates, "
             << acked.executed.size() << " executes, " << acked.cancelled.size() << " cancels; "
             << ws_log.events.size() << " WebSocket events" << std::endl;
-  INFO(acked.unexpected.size() << " unexpected answers, e.g. "
-                               << (acked.unexpected.empty() ? "" : acked.unexpected.front()));
-  INFO("the server logged:\n" << server_errors);
-  CHECK(acked.unexpected.empty());
+  {
+    INFO(acked.unexpected.size() << " unexpected answers, e.g. "
+                                 << (acked.unexpected.empty() ? "" : acked.unexpected.front()));
+    INFO("the server logged:\n" << server_errors);
+    CHECK(acked.unexpected.empty());
+  }
   REQUIRE_FALSE(acked.created.empty());  // the load must have reached the server
   for (const auto& [id, status] : acked.cancelled) {
     INFO("cancel of " << id << " answered status " << status);
@@ -572,6 +590,18 @@ void crash_round(uint32_t seed, std::chrono::milliseconds kill_after) {
     if (text(event, "type") == "task_recovered") ++recovered_events[text(event, "task_id")];
   }
   CHECK(kept == event_at_restart.size());
+  // Issue 4: a resumed task continues from its last completed step.
+  for (const auto& id : in_flight) {
+    std::vector<json::object> before;
+    for (const auto& [event_id, serialised] : event_at_restart) {
+      auto event = json::parse(serialised).as_object();
+      if (text(event, "task_id") == id) before.push_back(std::move(event));
+    }
+    auto rerun = steps_run_again(before, task_events(client, id), old_max_seq);
+    INFO("task " << id << " (" << status_at_restart[id]
+                 << " at the kill) ran completed steps again: " << rerun);
+    CHECK(rerun.empty());
+  }
   for (const auto& id : in_flight) {
     INFO("task " << id << " was " << status_at_restart[id] << " when the server was killed");
     CHECK(recovered_events[id] == 1);
@@ -712,7 +742,10 @@ TEST_CASE("With auto-resume off, POST /api/tasks/:id/resume resumes an interrupt
   // A second resume right away: the task is running or already finished.
   expect_error(client.post("/api/tasks/" + interrupted_id + "/resume"), 409);
   wait_for_status(client, interrupted_id, {"completed"});
-  CHECK(count_of_type(task_events(client, interrupted_id), "task_recovered") == 1);
+  auto events_after = task_events(client, interrupted_id);
+  CHECK(count_of_type(events_after, "task_recovered") == 1);
+  int64_t last_seq_at_restart = events_at_restart.empty() ? 0 : seq_of(events_at_restart.back());
+  CHECK(steps_run_again(events_at_restart, events_after, last_seq_at_restart).empty());
   expect_error(client.post("/api/tasks/" + interrupted_id + "/resume"), 409);
 
   expect_error(client.post("/api/tasks/" + pending_id + "/resume"), 409);

@@ -811,4 +811,35 @@ TEST_CASE("connect/subscribe/disconnect churn leaves no subscription behind",
   CHECK(wait_for_subscriptions(e.client, 0, 10s) == 0);
 }
 
+TEST_CASE("an idle peer that answers no ping is closed; one that answers stays connected",
+          "[e2e][websocket][idle]") {
+  // --ws-idle-timeout 2: a ping after 1 s of silence, closed after 2 s without an answer.
+  server_options options;
+  options.args = {"--ws-idle-timeout", "2"};
+  engine e(options);
+  auto task_id = text(create_task(e.client, task_body("aws", "staging", {"vpc"})), "id");
+
+  // Beast answers pings only while it reads: a client that stops reading is a dead peer.
+  ws_connect_options silent_options;
+  silent_options.port = e.server.http_port();
+  silent_options.read_continuously = false;
+  ws_client silent(silent_options);
+  REQUIRE(message_type(*silent.next(message_deadline)) == "connected");
+  silent.send_json(json::object{{"type", "subscribe"}, {"task_id", task_id}});
+  REQUIRE(message_type(*silent.next(message_deadline)) == "subscribed");
+
+  ws_client alive("127.0.0.1", e.server.http_port());
+  REQUIRE(text(alive.subscribe(task_id), "type") == "subscribed");
+  CHECK(wait_for_subscriptions(e.client, 2, 10s) == 2);
+
+  // The silent one is reaped (its subscription released) within a few idle periods.
+  CHECK(wait_for_subscriptions(e.client, 1, 15s) == 1);
+  // The reading one answered every ping and still works after 3 idle periods.
+  CHECK_FALSE(alive.next(6s).has_value());  // nothing was sent to it meanwhile
+  CHECK_FALSE(alive.close_info().closed);
+  alive.send_json(json::object{{"type", "ping"}});
+  auto pong = alive.next_of_type("pong", message_deadline);
+  CHECK(pong.has_value());
+}
+
 }  // namespace ce::e2e
