@@ -179,6 +179,36 @@ caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task, Ts..
   return promise;
 }
 
+/// Approves or rejects a plan. A task's plan is decided by its task actor
+/// (which resumes or cancels the task); a plan made without a task is
+/// decided here.
+caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
+                              const std::string& plan_id, bool approve, const std::string& note) {
+  auto* p = self->state.registry.find_plan(plan_id);
+  if (p == nullptr) return plan_not_found(plan_id);
+  if (!p->task_id.empty()) {
+    auto live = self->state.live.find(p->task_id);
+    if (live == self->state.live.end())
+      return make_error(errc::wrong_state, "plan " + plan_id + " is " +
+                                               std::string(to_string(p->status)) +
+                                               "; its task is not awaiting approval");
+    if (approve)
+      return ask_task_then_save(self, live->second, atoms::approve::value, caller.user_id, note);
+    return ask_task_then_save(self, live->second, atoms::reject::value, caller.user_id, note);
+  }
+  if (p->status != plan_status::draft)
+    return make_error(errc::wrong_state,
+                      "plan " + plan_id + " is already " + std::string(to_string(p->status)));
+  auto decided = *p;
+  decided.status = approve ? plan_status::approved : plan_status::rejected;
+  if (approve) {
+    decided.approved_by = caller.user_id;
+    decided.approved_at = now_ms();
+  }
+  decided.updated_at = now_ms();
+  return save_plan(self, std::move(decided));
+}
+
 /// A task actor that died without reaching a terminal state failed.
 void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
   auto it = self->state.live_by_addr.find(dm.source);
@@ -370,45 +400,12 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         return save_plan(self, std::move(optimized));
       },
       [=](atoms::approve, const caller_identity& caller, const std::string& plan_id,
-          const std::string& comment) -> caf::result<plan> {
-        auto* p = self->state.registry.find_plan(plan_id);
-        if (p == nullptr) return plan_not_found(plan_id);
-        if (!p->task_id.empty()) {
-          if (auto live = self->state.live.find(p->task_id); live != self->state.live.end())
-            return ask_task_then_save(self, live->second, atoms::approve::value, caller.user_id,
-                                      comment);
-          return make_error(errc::wrong_state, "plan " + plan_id + " is " +
-                                                   std::string(to_string(p->status)) +
-                                                   "; its task is not awaiting approval");
-        }
-        if (p->status != plan_status::draft)
-          return make_error(errc::wrong_state,
-                            "plan " + plan_id + " is already " + std::string(to_string(p->status)));
-        auto approved = *p;
-        approved.status = plan_status::approved;
-        approved.approved_by = caller.user_id;
-        approved.approved_at = approved.updated_at = now_ms();
-        return save_plan(self, std::move(approved));
+          const std::string& comment) {
+        return decide_plan(self, caller, plan_id, true, comment);
       },
       [=](atoms::reject, const caller_identity& caller, const std::string& plan_id,
-          const std::string& reason) -> caf::result<plan> {
-        auto* p = self->state.registry.find_plan(plan_id);
-        if (p == nullptr) return plan_not_found(plan_id);
-        if (!p->task_id.empty()) {
-          if (auto live = self->state.live.find(p->task_id); live != self->state.live.end())
-            return ask_task_then_save(self, live->second, atoms::reject::value, caller.user_id,
-                                      reason);
-          return make_error(errc::wrong_state, "plan " + plan_id + " is " +
-                                                   std::string(to_string(p->status)) +
-                                                   "; its task is not awaiting approval");
-        }
-        if (p->status != plan_status::draft)
-          return make_error(errc::wrong_state,
-                            "plan " + plan_id + " is already " + std::string(to_string(p->status)));
-        auto rejected = *p;
-        rejected.status = plan_status::rejected;
-        rejected.updated_at = now_ms();
-        return save_plan(self, std::move(rejected));
+          const std::string& reason) {
+        return decide_plan(self, caller, plan_id, false, reason);
       },
       [=](atoms::safety_check, const caller_identity&, const std::string& task_id,
           const std::string& plan_id, safety_phase phase) -> caf::result<safety_report> {

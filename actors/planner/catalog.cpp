@@ -1,5 +1,7 @@
 #include "actors/planner/catalog.hpp"
 
+#include <boost/algorithm/string/join.hpp>
+
 #include <algorithm>
 #include <set>
 
@@ -85,12 +87,7 @@ const std::vector<std::string> gcp_db_engines = {"postgres", "mysql"};
 const std::vector<std::string> azure_db_engines = {"postgres"};
 
 std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
+  return boost::algorithm::join(items, ", ");
 }
 
 }  // namespace

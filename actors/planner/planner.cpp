@@ -1,5 +1,7 @@
 #include "actors/planner/planner.hpp"
 
+#include <boost/algorithm/string/join.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -115,12 +117,7 @@ std::string usd(double amount) {
 }
 
 std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
+  return boost::algorithm::join(items, ", ");
 }
 
 json::array to_json_array(const std::vector<std::string>& items) {

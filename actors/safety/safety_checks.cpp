@@ -1,5 +1,7 @@
 #include "actors/safety/safety_checks.hpp"
 
+#include <boost/algorithm/string/join.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -102,12 +104,7 @@ std::string usd(double amount) {
 }
 
 std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
+  return boost::algorithm::join(items, ", ");
 }
 
 json::array to_json_array(const std::vector<std::string>& items) {
