@@ -122,8 +122,9 @@ using engine_actor = caf::typed_actor<
     caf::reacts_to<atoms::emit, event>,
     /// From a task actor: its plan's new state (approval, step statuses).
     caf::reacts_to<atoms::plan_changed, plan>,
-    /// From a task actor: one step's result (task id, result).
-    caf::reacts_to<atoms::step_finished, std::string, execution_result>,
+    /// From a task actor: one step's result and its event (task id, result,
+    /// event), stored in one commit.
+    caf::reacts_to<atoms::step_finished, std::string, execution_result, event>,
     /// From a task actor: the verification result (task id, result).
     caf::reacts_to<atoms::verified, std::string, verification_result>>;
 

@@ -164,9 +164,20 @@ caf::result<plan> save_plan(self_ptr self, plan p) {
   return promise;
 }
 
+/// A task actor that ended between being found and being asked finished on
+/// its own: that is a state conflict, not a failure of the server.
+caf::error task_gone(const caf::error& err, const std::string& task_id) {
+  if (err == caf::sec::request_receiver_down)
+    return make_error(errc::wrong_state, "task " + task_id +
+                                             " finished before the request "
+                                             "reached it");
+  return err;
+}
+
 /// Asks a task actor (approve/reject) and answers its plan once stored.
 template <class... Ts>
-caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task, Ts... xs) {
+caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task,
+                                     const std::string& task_id, Ts... xs) {
   auto promise = self->make_response_promise<plan>();
   self->request(task, caf::infinite, xs...)
       .then(
@@ -193,8 +204,10 @@ caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
                                                std::string(to_string(p->status)) +
                                                "; its task is not awaiting approval");
     if (approve)
-      return ask_task_then_save(self, live->second, atoms::approve::value, caller.user_id, note);
-    return ask_task_then_save(self, live->second, atoms::reject::value, caller.user_id, note);
+      return ask_task_then_save(self, live->second, p->task_id, atoms::approve::value,
+                                caller.user_id, note);
+    return ask_task_then_save(self, live->second, p->task_id, atoms::reject::value, caller.user_id,
+                              note);
   }
   if (p->status != plan_status::draft)
     return make_error(errc::wrong_state,
@@ -263,9 +276,13 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
     }
   }
   self->set_down_handler([=](caf::down_msg& dm) { on_task_actor_down(self, dm); });
-  // On shutdown, tasks waiting for approval would otherwise live forever.
-  self->attach_functor([=] {
-    for (auto& [id, actor] : self->state.live) caf::anon_send_exit(actor, caf::exit_reason::kill);
+  // On shutdown the engine takes its task actors along (a task waiting for
+  // approval would otherwise keep the process alive); they resume from the
+  // store on the next start.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& [id, actor] : self->state.live) self->send_exit(actor, msg.reason);
+    self->state.live.clear();
+    self->quit(msg.reason);
   });
   return {
       [=](atoms::create, const caller_identity& caller, task draft) -> caf::result<task> {
@@ -345,7 +362,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                         self, task_change(t), [=]() mutable { promise.deliver(t); },
                         [=](caf::error& err) mutable { promise.deliver(err); });
                   },
-                  [=](caf::error& err) mutable { promise.deliver(err); });
+                  [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
           return promise;
         }
         // Pending: no actor yet, the engine ends it directly.
@@ -400,13 +417,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         return save_plan(self, std::move(optimized));
       },
       [=](atoms::approve, const caller_identity& caller, const std::string& plan_id,
-          const std::string& comment) {
-        return decide_plan(self, caller, plan_id, true, comment);
-      },
+          const std::string& comment) { return decide_plan(self, caller, plan_id, true, comment); },
       [=](atoms::reject, const caller_identity& caller, const std::string& plan_id,
-          const std::string& reason) {
-        return decide_plan(self, caller, plan_id, false, reason);
-      },
+          const std::string& reason) { return decide_plan(self, caller, plan_id, false, reason); },
       [=](atoms::safety_check, const caller_identity&, const std::string& task_id,
           const std::string& plan_id, safety_phase phase) -> caf::result<safety_report> {
         const task_record* rec = nullptr;
@@ -512,18 +525,21 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
           return persist(self, task_change(t), apply, [](caf::error&) {});
         save_with_event(self, task_change(t), std::move(transition), apply, [](caf::error&) {});
       },
-      [=](atoms::emit, event& e) { self->send(self->state.events, atoms::emit::value, std::move(e)); },
+      [=](atoms::emit, event& e) {
+        self->send(self->state.events, atoms::emit::value, std::move(e));
+      },
       [=](atoms::plan_changed, const plan& p) {
         persist(
             self, plan_change(p), [=] { self->state.registry.put_plan(p); }, [](caf::error&) {});
       },
-      [=](atoms::step_finished, const std::string& task_id, const execution_result& r) {
+      [=](atoms::step_finished, const std::string& task_id, const execution_result& r,
+          event& finished) {
         change_set c;
         c.result_task_ids.push_back(task_id);
         c.results.push_back(r);
-        persist(
-            self, std::move(c), [=] { self->state.registry.add_result(task_id, r); },
-            [](caf::error&) {});
+        save_with_event(
+            self, std::move(c), std::move(finished),
+            [=] { self->state.registry.add_result(task_id, r); }, [](caf::error&) {});
       },
       [=](atoms::verified, const std::string& task_id, const verification_result& v) {
         change_set c;

@@ -1,6 +1,7 @@
 #include "actors/task/task_actor.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -152,7 +153,13 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
                     {"artifacts", names}};
   if (!step->component.empty()) data["component"] = step->component;
   if (!ok) data["error"] = result.error.message;
-  emit(self, ok ? "step_completed" : "step_failed", std::move(data));
+  // The result and its event share one commit: after a crash, a step the
+  // stream called completed has its result (and artifacts) on record.
+  event finished;
+  finished.task_id = self->state.current.id;
+  finished.type = ok ? "step_completed" : "step_failed";
+  finished.data = codec::to_doc(data);
+  finished.user_id = self->state.current.user_id;
 
   // Resources a deployment step created feed the during-execution monitor.
   if (ok && !result.outputs.empty_object()) {
@@ -164,7 +171,8 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
       }
     }
   }
-  self->send(self->state.engine, atoms::step_finished::value, self->state.current.id, result);
+  self->send(self->state.engine, atoms::step_finished::value, self->state.current.id, result,
+             std::move(finished));
   std::string error_text = result.error.message;
   self->state.results.push_back(std::move(result));
   publish_plan(self);
@@ -442,15 +450,22 @@ void resume_execution(self_ptr self) {
   auto& st = self->state;
   std::set<std::string> done;
   std::vector<execution_result> kept;
+  // A later step may rewrite a file (best practices): only the latest version
+  // of each file must match its recorded sha256.
+  std::map<std::string, const artifact*> latest;
+  for (const auto& r : st.recovered.results)
+    if (r.status == execution_status::success)
+      for (const auto& a : r.artifacts) latest[a.name] = &a;
+  std::set<std::string> intact_files;
+  for (const auto& [name, a] : latest)
+    if (executor::artifact_intact(*a)) intact_files.insert(name);
   for (const auto& r : st.recovered.results) {
     if (r.status != execution_status::success) continue;
     bool intact = std::all_of(r.artifacts.begin(), r.artifacts.end(),
-                              [](const artifact& a) { return executor::artifact_intact(a); });
-    if (!intact) continue;
-    done.insert(r.step_id);
+                              [&](const artifact& a) { return intact_files.count(a.name) > 0; });
+    if (intact) done.insert(r.step_id);
   }
-  // A later version of a file (best practices) makes an earlier step's
-  // checksum stale; such a step is still done if its successor is.
+  // A step counts as done only if everything it depends on is done too.
   std::vector<std::string> rerun;
   for (auto& step : st.the_plan.steps) {  // plan order is a topological order
     bool deps_done = std::all_of(step.depends_on.begin(), step.depends_on.end(),
@@ -535,6 +550,12 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
     auto step_id = it->second.step_id;
     self->state.running.erase(it);
     on_step_error(self, step_id, "step " + step_id + " crashed: " + render(self, dm.reason));
+  });
+  // Shutdown (the engine exits): stop the children too; the task resumes from
+  // the store on the next start.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    finish(self);
+    self->quit(msg.reason);
   });
   // A bug in this actor's own logic fails the task instead of losing it.
   self->set_exception_handler([=](std::exception_ptr& eptr) -> caf::error {
