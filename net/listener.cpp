@@ -5,7 +5,10 @@
 namespace ce::net {
 
 listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, session_starter start)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), start_(std::move(start)) {
+    : ioc_(ioc),
+      acceptor_(asio::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()),
+      start_(std::move(start)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -20,6 +23,7 @@ void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     beast::error_code ec;
     self->acceptor_.close(ec);
+    self->retry_timer_.cancel();
   });
 }
 

@@ -23,6 +23,7 @@ class listener : public std::enable_shared_from_this<listener> {
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;  // pause after a failed accept (e.g. out of descriptors)
   session_starter start_;
 };
 
