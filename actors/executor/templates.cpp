@@ -1,5 +1,7 @@
 #include "actors/executor/templates.hpp"
 
+#include "actors/planner/catalog.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -322,16 +324,7 @@ struct input {
   int backup_days() const { return effective_backup_days(req, environment); }
   bool multi_az() const { return effective_multi_az(req, environment); }
   std::string region() const {
-    if (!context.region.empty()) return context.region;
-    switch (provider) {
-      case cloud_provider::gcp:
-        return "us-central1";
-      case cloud_provider::azure:
-        return "eastus";
-      case cloud_provider::aws:
-        break;
-    }
-    return "us-east-1";
+    return context.region.empty() ? planner::default_region(provider) : context.region;
   }
   std::string cidr() const { return format_ipv4(network.address, network.prefix); }
   std::string tier_subnet(uint32_t index) const { return subnet(network, subnet_prefix, index); }
