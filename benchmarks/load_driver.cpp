@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/http_connection.hpp"
+
 namespace ce::bench {
 namespace {
 
@@ -53,50 +55,6 @@ struct client_tally {
   std::map<std::string, int> final_statuses;  // task status after execute?wait=true
 };
 
-/// One keep-alive connection, reopened after any transport error.
-class connection {
- public:
-  explicit connection(const options& opts) : opts_(opts) {}
-
-  /// Sends one request; returns the status and body, or nullopt on a transport error.
-  std::optional<std::pair<int, std::string>> send(http::verb method, const std::string& target,
-                                                  const std::string& body) {
-    beast::error_code ec;
-    if (!stream_.socket().is_open()) {
-      stream_.connect(tcp::endpoint(asio::ip::make_address(opts_.host), opts_.port), ec);
-      if (ec) return std::nullopt;
-    }
-    http::request<http::string_body> request{method, target, 11};
-    request.set(http::field::host, opts_.host);
-    request.keep_alive(true);
-    if (!body.empty()) request.set(http::field::content_type, "application/json");
-    request.body() = body;
-    request.prepare_payload();
-    http::write(stream_, request, ec);
-    http::response<http::string_body> response;
-    if (!ec) http::read(stream_, buffer_, response, ec);
-    if (ec) {
-      close();
-      return std::nullopt;
-    }
-    if (!response.keep_alive()) close();
-    return std::make_pair(static_cast<int>(response.result_int()), std::move(response.body()));
-  }
-
- private:
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    buffer_.consume(buffer_.size());
-  }
-
-  const options& opts_;
-  asio::io_context io_;
-  beast::tcp_stream stream_{io_};
-  beast::flat_buffer buffer_;
-};
-
 std::string task_body(const options& opts) {
   json::array components;
   for (const auto& component : opts.components) components.emplace_back(component);
@@ -125,7 +83,7 @@ std::string data_string(const std::string& body, std::initializer_list<const cha
 /// One client's loop: claim a task slot, create, execute with wait, record.
 void run_client(const options& opts, const std::string& body, std::atomic<int>& next_task,
                 clock_type::time_point stop_at, client_tally& tally) {
-  connection conn(opts);
+  http_connection conn(opts.host, opts.port);
   for (;;) {
     if (opts.duration_s > 0) {
       if (clock_type::now() >= stop_at) return;

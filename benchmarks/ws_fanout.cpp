@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/http_connection.hpp"
+
 namespace ce::bench {
 namespace {
 
@@ -188,43 +190,6 @@ class subscriber : public std::enable_shared_from_this<subscriber> {
   std::vector<double> delays_ms_;
 };
 
-/// One keep-alive HTTP connection.
-class http_connection {
- public:
-  explicit http_connection(const options& opts) : opts_(opts) {}
-
-  /// Status and body, or nothing on a transport error.
-  std::optional<std::pair<int, std::string>> send(http::verb method, const std::string& target,
-                                                  const std::string& body = {}) {
-    beast::error_code ec;
-    if (!stream_.socket().is_open()) {
-      stream_.connect(tcp::endpoint(asio::ip::make_address(opts_.host), opts_.port), ec);
-      if (ec) return std::nullopt;
-    }
-    http::request<http::string_body> request{method, target, 11};
-    request.set(http::field::host, opts_.host);
-    request.keep_alive(true);
-    if (!body.empty()) request.set(http::field::content_type, "application/json");
-    request.body() = body;
-    request.prepare_payload();
-    http::write(stream_, request, ec);
-    http::response<http::string_body> response;
-    if (!ec) http::read(stream_, buffer_, response, ec);
-    if (ec) {
-      stream_.close();
-      return std::nullopt;
-    }
-    if (!response.keep_alive()) stream_.close();
-    return std::make_pair(static_cast<int>(response.result_int()), std::move(response.body()));
-  }
-
- private:
-  const options& opts_;
-  asio::io_context io_;
-  beast::tcp_stream stream_{io_};
-  beast::flat_buffer buffer_;
-};
-
 /// The value at data.<path...> of an envelope, or null.
 json::value data_at(const std::string& body, std::initializer_list<const char*> path) {
   beast::error_code ec;
@@ -253,7 +218,7 @@ std::map<std::string, int> run_tasks(const options& opts) {
   std::vector<std::thread> threads;
   for (int c = 0; c < opts.clients; ++c)
     threads.emplace_back([&] {
-      http_connection conn(opts);
+      http_connection conn(opts.host, opts.port);
       while (next.fetch_add(1) < opts.tasks) {
         std::string error;
         auto created = conn.send(http::verb::post, "/api/tasks", body);
@@ -310,7 +275,7 @@ int run(const options& opts) {
   double tasks_s = std::chrono::duration<double>(clock_type::now() - started).count();
 
   // The newest event once every task is done marks the end of the stream.
-  http_connection conn(opts);
+  http_connection conn(opts.host, opts.port);
   auto newest = conn.send(http::verb::get, "/api/events?limit=1");
   auto events = newest ? data_at(newest->second, {}) : json::value(nullptr);
   uint64_t final_seq = 0;

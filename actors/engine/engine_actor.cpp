@@ -168,9 +168,8 @@ caf::result<plan> save_plan(self_ptr self, plan p) {
 /// its own: that is a state conflict, not a failure of the server.
 caf::error task_gone(const caf::error& err, const std::string& task_id) {
   if (err == caf::sec::request_receiver_down)
-    return make_error(errc::wrong_state, "task " + task_id +
-                                             " finished before the request "
-                                             "reached it");
+    return make_error(errc::wrong_state,
+                      "task " + task_id + " finished before the request reached it");
   return err;
 }
 
@@ -186,7 +185,7 @@ caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task,
                 self, plan_change(p), [=]() mutable { promise.deliver(p); },
                 [=](caf::error& err) mutable { promise.deliver(err); });
           },
-          [=](caf::error& err) mutable { promise.deliver(err); });
+          [=](caf::error& err) mutable { promise.deliver(task_gone(err, task_id)); });
   return promise;
 }
 
@@ -389,16 +388,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       },
       [=](atoms::generate_plan, const caller_identity&, task_type type,
           const task_context& context) -> caf::result<plan> {
-        auto p = planner::make_plan(self->state.ids.next("plan"), "", type, context, now_ms());
-        auto promise = self->make_response_promise<plan>();
-        persist(
-            self, plan_change(p),
-            [=]() mutable {
-              self->state.registry.put_plan(p);
-              promise.deliver(p);
-            },
-            [=](caf::error& err) mutable { promise.deliver(err); });
-        return promise;
+        return save_plan(
+            self, planner::make_plan(self->state.ids.next("plan"), "", type, context, now_ms()));
       },
       [=](atoms::validate_plan, const caller_identity&,
           const std::string& id) -> caf::result<plan_validation> {
