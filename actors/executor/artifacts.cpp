@@ -43,6 +43,14 @@ void write_all(int fd, std::string_view bytes, const std::string& path) {
   }
 }
 
+/// Each recorded version of a file stays reachable (a hard link, no copy) as
+/// <dir>/.versions/<sha256>: a step killed while rewriting files that earlier
+/// steps recorded leaves them changed, and recovery puts the recorded bytes
+/// back instead of running the completed steps again.
+std::string version_path(const fs::path& directory, const std::string& checksum) {
+  return (directory / ".versions" / checksum).string();
+}
+
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
@@ -59,6 +67,22 @@ std::string sha256_hex(std::string_view bytes) {
   }
   return out;
 }
+
+namespace {
+
+void keep_version(const fs::path& directory, const std::string& final_path,
+                  std::string_view content) {
+  auto kept = version_path(directory, sha256_hex(content));
+  if (::link(final_path.c_str(), kept.c_str()) == 0 || errno == EEXIST) return;
+  if (errno != ENOENT) throw io_error("cannot link " + final_path + " to", kept, errno);
+  auto versions = (directory / ".versions").string();
+  if (::mkdir(versions.c_str(), 0755) != 0 && errno != EEXIST)
+    throw io_error("cannot create directory", versions, errno);
+  if (::link(final_path.c_str(), kept.c_str()) != 0 && errno != EEXIST)
+    throw io_error("cannot link " + final_path + " to", kept, errno);
+}
+
+}  // namespace
 
 artifact write_artifact(const std::string& dir, const rendered_file& file, std::string artifact_id,
                         timestamp_ms now) {
@@ -89,6 +113,7 @@ artifact write_artifact(const std::string& dir, const rendered_file& file, std::
     ::unlink(temp_path.c_str());
     throw io_error("cannot rename " + temp_path + " to", final_path, err);
   }
+  keep_version(directory, final_path, file.content);
   // No fsync here: rendering is deterministic and every artifact's sha256 is
   // recorded, so after a crash a missing or torn file is detected and rendered
   // again. Durability of what the API reported is the store's job (one group
@@ -135,6 +160,27 @@ bool artifact_intact(const artifact& a) {
   } catch (const std::runtime_error&) {
     return false;
   }
+}
+
+bool restore_artifact(const artifact& a) {
+  if (artifact_intact(a)) return true;
+  if (a.path.empty() || a.checksum.empty()) return false;
+  auto final_path = fs::path(a.path);
+  auto kept = version_path(final_path.parent_path(), a.checksum);
+  try {
+    if (sha256_hex(read_file(kept)) != a.checksum) return false;
+  } catch (const std::runtime_error&) {
+    return false;  // never recorded here, or gone with the workspace
+  }
+  // Link + rename: the file is replaced whole, never seen half-restored.
+  auto temp_path = a.path + ".restore";
+  ::unlink(temp_path.c_str());
+  if (::link(kept.c_str(), temp_path.c_str()) != 0) return false;
+  if (::rename(temp_path.c_str(), a.path.c_str()) != 0) {
+    ::unlink(temp_path.c_str());
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ce::executor

@@ -451,14 +451,15 @@ void resume_execution(self_ptr self) {
   std::set<std::string> done;
   std::vector<execution_result> kept;
   // A later step may rewrite a file (best practices): only the latest version
-  // of each file must match its recorded sha256.
+  // of each file must hold its recorded bytes, put back from the kept version
+  // if an interrupted rewrite changed it.
   std::map<std::string, const artifact*> latest;
   for (const auto& r : st.recovered.results)
     if (r.status == execution_status::success)
       for (const auto& a : r.artifacts) latest[a.name] = &a;
   std::set<std::string> intact_files;
   for (const auto& [name, a] : latest)
-    if (executor::artifact_intact(*a)) intact_files.insert(name);
+    if (executor::restore_artifact(*a)) intact_files.insert(name);
   for (const auto& r : st.recovered.results) {
     if (r.status != execution_status::success) continue;
     bool intact = std::all_of(r.artifacts.begin(), r.artifacts.end(),

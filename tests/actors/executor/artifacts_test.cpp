@@ -51,9 +51,40 @@ TEST_CASE("rewriting an artifact replaces it and leaves no temporary file behind
       write_artifact(tmp.path(), {"main.tf", artifact_type::terraform, "new"}, "art_2", 2);
 
   CHECK(read_file(second.path) == "new");
-  int entries = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tmp.path())) ++entries;
-  CHECK(entries == 1);
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+    if (e.is_regular_file()) ++files;
+  CHECK(files == 1);
+}
+
+TEST_CASE("restore_artifact puts back the recorded bytes a later rewrite replaced", "[artifacts]") {
+  temp_dir tmp;
+  auto first = write_artifact(tmp.path(), {"main.tf", artifact_type::terraform, "old"}, "a1", 1);
+  // A rewrite that was never recorded (the step was killed before it completed).
+  write_artifact(tmp.path(), {"main.tf", artifact_type::terraform, "half-new"}, "a2", 2);
+  REQUIRE_FALSE(artifact_intact(first));
+  CHECK(restore_artifact(first));
+  CHECK(read_file(first.path) == "old");
+  CHECK(artifact_intact(first));
+
+  // A deleted file comes back the same way.
+  std::filesystem::remove(first.path);
+  CHECK(restore_artifact(first));
+  CHECK(read_file(first.path) == "old");
+}
+
+TEST_CASE("restore_artifact fails when the kept version is gone or altered", "[artifacts]") {
+  temp_dir tmp;
+  auto a = write_artifact(tmp.path(), {"rds.tf", artifact_type::terraform, "x = 1\n"}, "a", 1);
+  write_plain(a.path, "x = 2\n");
+  auto kept = tmp / (".versions/" + a.checksum);
+  REQUIRE(std::filesystem::exists(kept));
+  // The kept version shares the file's inode only until the file is replaced:
+  // write_plain rewrote in place, so both now hold "x = 2".
+  CHECK_FALSE(restore_artifact(a));
+  std::filesystem::remove(kept);
+  std::filesystem::remove(a.path);
+  CHECK_FALSE(restore_artifact(a));
 }
 
 TEST_CASE("an artifact whose file changed or vanished is not intact", "[artifacts]") {
