@@ -74,6 +74,17 @@ void declare(CLI::App& app, settings& s) {
                       "Resume tasks a restart interrupted (true/false); when false, use "
                       "POST /api/tasks/:id/resume")
            ->capture_default_str());
+  last(app.add_option("--retain-tasks", s.retain_tasks,
+                      "Terminal tasks kept in memory; older ones are read from the store "
+                      "(sqlite only)")
+           ->capture_default_str());
+  last(app.add_option("--retain-age", s.retain_age_s,
+                      "Seconds a terminal task stays in memory after it ended or was last read")
+           ->capture_default_str());
+  last(app.add_option("--retain-events", s.retain_events,
+                      "Newest events kept in memory; older ones are read from the store "
+                      "(sqlite only)")
+           ->capture_default_str());
   // engine
   last(app.add_option("--node-id", s.node_id,
                       "This node's name in ids and events (env NODE_ID); "
@@ -143,6 +154,9 @@ std::vector<std::string> validate(const settings& s) {
     errors.emplace_back("--commit-batch must be between 1 and 100000");
   if (s.commit_delay_us < 0 || s.commit_delay_us > 1000000)
     errors.emplace_back("--commit-delay-us must be between 0 and 1000000");
+  if (s.retain_tasks < 0) errors.emplace_back("--retain-tasks must not be negative");
+  if (s.retain_age_s < 0) errors.emplace_back("--retain-age must not be negative");
+  if (s.retain_events < 0) errors.emplace_back("--retain-events must not be negative");
   if (s.data_dir.empty()) errors.emplace_back("--data-dir must not be empty");
   if (s.deployment_driver != "simulated")
     errors.emplace_back("--deployment-driver must be 'simulated' (the only built-in driver)");
@@ -230,6 +244,9 @@ store = "sqlite"              # sqlite (durable) | memory (benchmarks and tests:
 commit-batch = 512            # group commit: most changes in one transaction
 commit-delay-us = 2000        # group commit: longest a change waits for its transaction
 auto-resume = true            # resume interrupted tasks at start
+retain-tasks = 10000          # terminal tasks kept in memory; the rest are read from the store
+retain-age = 3600             # seconds a terminal task stays in memory after it ended or was read
+retain-events = 100000        # newest events kept in memory; older ones are read from the store
 
 # -- engine
 # node-id = "node-a"          # default: derived from host name and port, env NODE_ID

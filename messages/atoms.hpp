@@ -60,5 +60,6 @@ using count_subscribers = caf::atom_constant<caf::atom("count_subs")>;
 using persist = caf::atom_constant<caf::atom("persist")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using store_stats = caf::atom_constant<caf::atom("store_stat")>;
+using events_after = caf::atom_constant<caf::atom("evts_after")>;
 
 }  // namespace ce::atoms

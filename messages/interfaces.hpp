@@ -30,6 +30,24 @@ using store_actor = caf::typed_actor<
     /// (transactions committed, change sets committed), for figures.
     caf::replies_to<atoms::store_stats>::with<uint64_t, uint64_t>>;
 
+/// Reads what is no longer held in memory (terminal tasks, old events) and
+/// every list, on its own read-only connection. Detached like the store, so a
+/// long query never holds up other actors; WAL lets it read while the store
+/// commits, and it sees exactly what has been committed.
+using store_reader_actor = caf::typed_actor<
+    /// A task with its plan, results and verification (not_found if unknown).
+    caf::replies_to<atoms::get_task, std::string>::with<stored_task>,
+    /// A plan (not_found if unknown).
+    caf::replies_to<atoms::get_plan, std::string>::with<plan>,
+    /// One page of tasks, newest first (invalid_input for a foreign cursor).
+    caf::replies_to<atoms::list_tasks, task_query>::with<task_page>,
+    /// One page of events, newest first (invalid_input for a foreign cursor).
+    caf::replies_to<atoms::list_events, event_query>::with<event_page>,
+    /// A task's events with seq > since, oldest first.
+    caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
+    /// Events with seq > since, oldest first; at most the newest `limit`.
+    caf::replies_to<atoms::events_after, uint64_t, uint64_t>::with<std::vector<event>>>;
+
 /// The event bus: fans each event out to the sinks subscribed to its task or
 /// to every task. Fed only by the event log, so it sees events in seq order
 /// and subscription changes in the order the log decided them.
@@ -69,8 +87,8 @@ using event_log_actor = caf::typed_actor<
     caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
     /// All events, newest first, one page.
     caf::replies_to<atoms::list_events, event_query>::with<event_page>,
-    /// How many events the node holds.
-    caf::replies_to<atoms::count_events>::with<uint64_t>>;
+    /// (events stored in all, events held in memory).
+    caf::replies_to<atoms::count_events>::with<uint64_t, uint64_t>>;
 
 /// The engine: registry of tasks and plans, statistics; spawns one task actor
 /// per execution. Every request names its caller.

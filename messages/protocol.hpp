@@ -100,15 +100,35 @@ struct engine_statistics {
   uint64_t events = 0;
   timestamp_ms started_at = 0;
   std::string node_id;
-  uint64_t store_commits = 0;  // transactions (each one fsync of the WAL)
-  uint64_t store_changes = 0;  // change sets they carried
+  uint64_t store_commits = 0;    // transactions (each one fsync of the WAL)
+  uint64_t store_changes = 0;    // change sets they carried
+  uint64_t tasks_in_memory = 0;  // the rest is read from the store when asked for
+  uint64_t plans_in_memory = 0;
+  uint64_t events_in_memory = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {
   return f(caf::meta::type_name("engine_statistics"), x.total_tasks, x.by_status, x.by_type,
            x.by_priority, x.average_duration_ms, x.success_rate, x.terminal_tasks, x.running_tasks,
            x.queue_depth, x.awaiting_approval, x.throughput_per_minute, x.plans, x.events,
-           x.started_at, x.node_id);
+           x.started_at, x.node_id, x.store_commits, x.store_changes, x.tasks_in_memory,
+           x.plans_in_memory, x.events_in_memory);
+}
+
+/// A task with everything stored about it, as read back from the store when
+/// it is no longer held in memory.
+struct stored_task {
+  task subject;
+  plan the_plan;
+  bool has_plan = false;
+  std::vector<execution_result> results;  // in completion order
+  verification_result verification;
+  bool has_verification = false;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_task& x) {
+  return f(caf::meta::type_name("stored_task"), x.subject, x.the_plan, x.has_plan, x.results,
+           x.verification, x.has_verification);
 }
 
 /// Work for one executor-step actor.

@@ -24,6 +24,8 @@
 #include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
 #include "actors/store/store_actor.hpp"
+#include "actors/store/store_reader.hpp"
+#include "messages/clock.hpp"
 #include "messages/type_registry.hpp"
 #include "net/http_session.hpp"
 #include "net/listener.hpp"
@@ -134,17 +136,21 @@ int run_node(const config::settings& settings) {
   }
   // Open and read the store before anything listens: the node never serves
   // an empty state over existing data.
-  std::shared_ptr<store::sqlite_store> db;
+  std::shared_ptr<store::sqlite_store> db, reader_db;
   auto recovered = std::make_shared<store::recovered_state>();
   if (settings.store == "sqlite") {
     auto path = (fs::absolute(settings.data_dir) / "core-engine.db").string();
     db = store::sqlite_store::open(path, error);
-    if (!db || !db->load(*recovered, error)) {
+    if (db) reader_db = store::sqlite_store::open_reader(path, error);
+    if (!db || !reader_db ||
+        !db->load(*recovered, static_cast<std::size_t>(settings.retain_events), now_ms(), error)) {
       spdlog::critical("{}", error);
       return 1;
     }
-    spdlog::info("store {}: {} tasks, {} events, last seq {}", path, recovered->tasks.size(),
-                 recovered->events.size(), recovered->last_seq);
+    uint64_t stored_tasks = 0;
+    for (const auto& g : recovered->totals.groups) stored_tasks += g.count;
+    spdlog::info("store {}: {} tasks ({} active), {} events, last seq {}", path, stored_tasks,
+                 recovered->active.size(), recovered->totals.events, recovered->last_seq);
   } else {
     spdlog::warn("store is memory-only: nothing survives a restart");
   }
@@ -165,16 +171,28 @@ int run_node(const config::settings& settings) {
   commit_options.max_delay = std::chrono::microseconds(settings.commit_delay_us);
   auto store_handle = system.spawn<caf::detached>(store::store_behavior, db, commit_options);
   db.reset();  // the store actor owns the connection now
+  store_reader_actor reader;
+  if (reader_db) reader = system.spawn<caf::detached>(store::store_reader_behavior, reader_db);
+  reader_db.reset();
   auto bus = system.spawn(events::event_bus_behavior);
-  auto events = system.spawn(events::event_log_behavior, node_id, bus, store_handle,
-                             std::move(recovered->events));
+  events::event_log_start log_start;
+  log_start.newest = std::move(recovered->recent_events);
+  log_start.stored = recovered->totals.events;
+  log_start.last_seq = recovered->last_seq;
+  log_start.window =
+      reader ? static_cast<std::size_t>(std::max<int64_t>(settings.retain_events, 1)) : 0;
+  auto events = system.spawn(events::event_log_behavior, node_id, bus, store_handle, reader,
+                             std::move(log_start));
   engine::engine_runtime runtime;
   runtime.node_id = node_id;
   runtime.task.artifacts_root = artifacts_root;
   runtime.task.policy = policy_from(settings);
   runtime.task.driver = settings.deployment_driver;
   runtime.auto_resume = settings.auto_resume;
-  auto engine = system.spawn(engine::engine_behavior, events, store_handle, runtime, recovered);
+  runtime.keep.terminal_tasks = static_cast<std::size_t>(settings.retain_tasks);
+  runtime.keep.max_age_ms = settings.retain_age_s * 1000;
+  auto engine =
+      system.spawn(engine::engine_behavior, events, store_handle, reader, runtime, recovered);
   recovered.reset();
 
   api_options options;
@@ -208,6 +226,7 @@ int run_node(const config::settings& settings) {
     caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(store_handle, caf::exit_reason::user_shutdown);
+    if (reader) caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     return 1;
   }
   http_listener->run();
@@ -236,6 +255,7 @@ int run_node(const config::settings& settings) {
   caf::anon_send_exit(events, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(bus, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(store_handle, caf::exit_reason::user_shutdown);
+  if (reader) caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
   spdlog::info("stopped");
   return 0;
 }

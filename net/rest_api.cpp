@@ -497,34 +497,38 @@ void rest_api::statistics(const api_request& req, const std::vector<std::string>
             *system, bus, options.call_timeout,
             [=](uint64_t subscriptions) {
               auto now = now_ms();
-              json::object data{{"total_tasks", s.total_tasks},
-                                {"by_status", counts(s.by_status)},
-                                {"by_type", counts(s.by_type)},
-                                {"by_priority", counts(s.by_priority)},
-                                {"average_duration", s.average_duration_ms},
-                                {"success_rate", s.success_rate},
-                                {"throughput",
-                                 {{"tasks_per_minute", s.throughput_per_minute},
-                                  {"finished_total", s.terminal_tasks}}},
-                                {"queue_depth", s.queue_depth},
-                                {"running_tasks", s.running_tasks},
-                                {"awaiting_approval", s.awaiting_approval},
-                                {"total_plans", s.plans},
-                                {"total_events", s.events},
-                                {"websocket", {{"subscriptions", subscriptions}}},
+              json::object data{
+                  {"total_tasks", s.total_tasks},
+                  {"by_status", counts(s.by_status)},
+                  {"by_type", counts(s.by_type)},
+                  {"by_priority", counts(s.by_priority)},
+                  {"average_duration", s.average_duration_ms},
+                  {"success_rate", s.success_rate},
+                  {"throughput",
+                   {{"tasks_per_minute", s.throughput_per_minute},
+                    {"finished_total", s.terminal_tasks}}},
+                  {"queue_depth", s.queue_depth},
+                  {"running_tasks", s.running_tasks},
+                  {"awaiting_approval", s.awaiting_approval},
+                  {"total_plans", s.plans},
+                  {"total_events", s.events},
+                  {"websocket", {{"subscriptions", subscriptions}}},
                   {"store",
                    {{"commits", s.store_commits},
                     {"changes", s.store_changes},
-                    {"commits_per_task",
-                     s.total_tasks ? static_cast<double>(s.store_commits) /
-                                         static_cast<double>(s.total_tasks)
-                                   : 0.0}}},
-                                {"resources",
-                                 {{"memory_rss_bytes", resident_bytes()},
-                                  {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
-                                {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
-                                {"node_id", s.node_id},
-                                {"timestamp", iso8601(now)}};
+                    {"commits_per_task", s.total_tasks ? static_cast<double>(s.store_commits) /
+                                                             static_cast<double>(s.total_tasks)
+                                                       : 0.0}}},
+                  {"in_memory",
+                   {{"tasks", s.tasks_in_memory},
+                    {"plans", s.plans_in_memory},
+                    {"events", s.events_in_memory}}},
+                  {"resources",
+                   {{"memory_rss_bytes", resident_bytes()},
+                    {"cpu_cores", sysconf(_SC_NPROCESSORS_ONLN)}}},
+                  {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
+                  {"node_id", s.node_id},
+                  {"timestamp", iso8601(now)}};
               reply(ok(std::move(data)));
             },
             error, atoms::count_subscribers::value);

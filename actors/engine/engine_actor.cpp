@@ -24,6 +24,88 @@ caf::error plan_not_found(const std::string& id) {
   return make_error(errc::not_found, "plan " + id + " does not exist");
 }
 
+/// How long a read of the store may take before the caller gets an error.
+constexpr auto read_timeout = std::chrono::seconds(30);
+
+/// Answers a promise with a value or an error.
+template <class T>
+void deliver(caf::typed_response_promise<T>& promise, caf::expected<T> x) {
+  if (x)
+    promise.deliver(std::move(*x));
+  else
+    promise.deliver(std::move(x.error()));
+}
+
+/// Runs found(record) with the task's record: from memory, or read back from
+/// the store (and kept a while) when it left memory. failed(error) if there
+/// is no such task or the store cannot be read.
+template <class Found, class Failed>
+void with_task(self_ptr self, const std::string& id, Found found, Failed failed) {
+  if (auto* rec = self->state.registry.find(id)) return found(*rec);
+  if (!self->state.reader) {
+    auto err = task_not_found(id);
+    return failed(err);
+  }
+  self->request(self->state.reader, read_timeout, atoms::get_task::value, id)
+      .then(
+          [=](stored_task& t) mutable {
+            self->state.registry.admit(std::move(t), now_ms());
+            if (auto* rec = self->state.registry.find(id)) return found(*rec);
+            auto err = task_not_found(id);
+            failed(err);
+          },
+          [=](caf::error& err) mutable { failed(err); });
+}
+
+/// Same for a plan.
+template <class Found, class Failed>
+void with_plan(self_ptr self, const std::string& id, Found found, Failed failed) {
+  if (auto* p = self->state.registry.find_plan(id)) return found(*p);
+  if (!self->state.reader) {
+    auto err = plan_not_found(id);
+    return failed(err);
+  }
+  self->request(self->state.reader, read_timeout, atoms::get_plan::value, id)
+      .then(
+          [=](plan& p) mutable {
+            self->state.registry.admit_plan(std::move(p), now_ms());
+            if (auto* kept = self->state.registry.find_plan(id)) return found(*kept);
+            auto err = plan_not_found(id);
+            failed(err);
+          },
+          [=](caf::error& err) mutable { failed(err); });
+}
+
+/// Answers a read of one task: `answer(record)` gives the value or an error.
+template <class T, class Answer>
+caf::result<T> read_task(self_ptr self, const std::string& id, Answer answer) {
+  auto promise = self->make_response_promise<T>();
+  with_task(
+      self, id, [=](const task_record& rec) mutable { deliver<T>(promise, answer(rec)); },
+      [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+/// Answers a read of one plan the same way.
+template <class T, class Answer>
+caf::result<T> read_plan(self_ptr self, const std::string& id, Answer answer) {
+  auto promise = self->make_response_promise<T>();
+  with_plan(
+      self, id, [=](const plan& p) mutable { deliver<T>(promise, answer(p)); },
+      [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
+/// Forwards a list query to the store reader and relays its answer.
+template <class Page, class Query, class Atom>
+caf::result<Page> ask_reader(self_ptr self, Atom tag, const Query& query) {
+  auto promise = self->make_response_promise<Page>();
+  self->request(self->state.reader, read_timeout, tag, query)
+      .then([=](Page& page) mutable { promise.deliver(std::move(page)); },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
+}
+
 execution_outcome outcome_of(self_ptr self, const task_record& rec) {
   execution_outcome out;
   out.subject = rec.current;
@@ -114,21 +196,24 @@ void resume_task(self_ptr self, const task_record& rec) {
 /// owns every transition from there on. Answers through `reply`.
 template <class Reply, class Fail>
 void start_execution(self_ptr self, const std::string& task_id, Reply reply, Fail fail) {
-  auto* rec = self->state.registry.find(task_id);
-  if (rec == nullptr) return fail(task_not_found(task_id));
-  if (rec->current.status != task_status::pending)
-    return fail(make_error(errc::wrong_state, "task " + task_id + " is " +
-                                                  std::string(to_string(rec->current.status)) +
-                                                  "; only a pending task can be executed"));
-  task snapshot = rec->current;
-  snapshot.status = task_status::planning;
-  snapshot.updated_at = now_ms();
-  // In memory at once, so a second execute is refused; answered once durable.
-  self->state.registry.update(snapshot, snapshot.updated_at);
-  spawn_task_actor(self, snapshot, {});
-  persist(
-      self, task_change(snapshot), [=]() mutable { reply(snapshot); },
-      [=](caf::error& err) mutable { fail(err); });
+  with_task(
+      self, task_id,
+      [=](task_record& rec) mutable {
+        if (rec.current.status != task_status::pending)
+          return fail(make_error(errc::wrong_state, "task " + task_id + " is " +
+                                                        std::string(to_string(rec.current.status)) +
+                                                        "; only a pending task can be executed"));
+        task snapshot = rec.current;
+        snapshot.status = task_status::planning;
+        snapshot.updated_at = now_ms();
+        // In memory at once, so a second execute is refused; answered once durable.
+        self->state.registry.update(snapshot, snapshot.updated_at);
+        spawn_task_actor(self, snapshot, {});
+        persist(
+            self, task_change(snapshot), [=]() mutable { reply(snapshot); },
+            [=](caf::error& err) mutable { fail(err); });
+      },
+      fail);
 }
 
 event make_event(const task& t, const char* type, json::object data) {
@@ -152,16 +237,14 @@ event created_event(const task& t) {
 }
 
 /// Stores a plan, then makes it visible and answers it.
-caf::result<plan> save_plan(self_ptr self, plan p) {
-  auto promise = self->make_response_promise<plan>();
+void save_plan(self_ptr self, plan p, caf::typed_response_promise<plan> promise) {
   persist(
       self, plan_change(p),
       [=]() mutable {
-        self->state.registry.put_plan(p);
+        self->state.registry.put_plan(p, now_ms());
         promise.deliver(p);
       },
       [=](caf::error& err) mutable { promise.deliver(err); });
-  return promise;
 }
 
 /// A task actor that ended between being found and being asked finished on
@@ -175,9 +258,8 @@ caf::error task_gone(const caf::error& err, const std::string& task_id) {
 
 /// Asks a task actor (approve/reject) and answers its plan once stored.
 template <class... Ts>
-caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task,
-                                     const std::string& task_id, Ts... xs) {
-  auto promise = self->make_response_promise<plan>();
+void ask_task_then_save(self_ptr self, caf::typed_response_promise<plan> promise,
+                        const task_actor& task, const std::string& task_id, Ts... xs) {
   self->request(task, caf::infinite, xs...)
       .then(
           [=](plan& p) mutable {
@@ -186,7 +268,6 @@ caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task,
                 [=](caf::error& err) mutable { promise.deliver(err); });
           },
           [=](caf::error& err) mutable { promise.deliver(task_gone(err, task_id)); });
-  return promise;
 }
 
 /// Approves or rejects a plan. A task's plan is decided by its task actor
@@ -194,31 +275,38 @@ caf::result<plan> ask_task_then_save(self_ptr self, const task_actor& task,
 /// decided here.
 caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
                               const std::string& plan_id, bool approve, const std::string& note) {
-  auto* p = self->state.registry.find_plan(plan_id);
-  if (p == nullptr) return plan_not_found(plan_id);
-  if (!p->task_id.empty()) {
-    auto live = self->state.live.find(p->task_id);
-    if (live == self->state.live.end())
-      return make_error(errc::wrong_state, "plan " + plan_id + " is " +
-                                               std::string(to_string(p->status)) +
-                                               "; its task is not awaiting approval");
-    if (approve)
-      return ask_task_then_save(self, live->second, p->task_id, atoms::approve::value,
+  auto promise = self->make_response_promise<plan>();
+  auto decide = [=](const plan& p) mutable {
+    if (!p.task_id.empty()) {
+      auto live = self->state.live.find(p.task_id);
+      if (live == self->state.live.end()) {
+        promise.deliver(make_error(errc::wrong_state, "plan " + plan_id + " is " +
+                                                          std::string(to_string(p.status)) +
+                                                          "; its task is not awaiting approval"));
+        return;
+      }
+      if (approve)
+        return ask_task_then_save(self, promise, live->second, p.task_id, atoms::approve::value,
+                                  caller.user_id, note);
+      return ask_task_then_save(self, promise, live->second, p.task_id, atoms::reject::value,
                                 caller.user_id, note);
-    return ask_task_then_save(self, live->second, p->task_id, atoms::reject::value, caller.user_id,
-                              note);
-  }
-  if (p->status != plan_status::draft)
-    return make_error(errc::wrong_state,
-                      "plan " + plan_id + " is already " + std::string(to_string(p->status)));
-  auto decided = *p;
-  decided.status = approve ? plan_status::approved : plan_status::rejected;
-  if (approve) {
-    decided.approved_by = caller.user_id;
-    decided.approved_at = now_ms();
-  }
-  decided.updated_at = now_ms();
-  return save_plan(self, std::move(decided));
+    }
+    if (p.status != plan_status::draft) {
+      promise.deliver(make_error(errc::wrong_state, "plan " + plan_id + " is already " +
+                                                        std::string(to_string(p.status))));
+      return;
+    }
+    auto decided = p;
+    decided.status = approve ? plan_status::approved : plan_status::rejected;
+    if (approve) {
+      decided.approved_by = caller.user_id;
+      decided.approved_at = now_ms();
+    }
+    decided.updated_at = now_ms();
+    save_plan(self, std::move(decided), promise);
+  };
+  with_plan(self, plan_id, decide, [=](caf::error& err) mutable { promise.deliver(err); });
+  return promise;
 }
 
 /// A task actor that died without reaching a terminal state failed.
@@ -252,22 +340,65 @@ void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
       [](caf::error&) {});
 }
 
+/// The safety checks of one phase for a plan (and its task, if any).
+caf::expected<safety_report> safety_report_for(self_ptr self, const task_record* rec, const plan& p,
+                                               safety_phase phase) {
+  const auto& policy = self->state.runtime.task.policy;
+  switch (phase) {
+    case safety_phase::pre_execution:
+      return safety::run_pre_execution(p, policy);
+    case safety_phase::during_execution: {
+      safety_report report;
+      report.phase = phase;
+      timestamp_ms started = rec ? rec->current.updated_at : now_ms();
+      for (const auto& r : rec ? rec->results : std::vector<execution_result>{})
+        started = std::min(started, r.started_at ? r.started_at : started);
+      safety::execution_monitor monitor(policy, started);
+      if (rec) {
+        for (const auto& r : rec->results) {
+          auto out = codec::to_json(r.outputs);
+          if (auto* o = out.if_object())
+            if (auto* n = o->if_contains("resources_created"); n && n->is_number())
+              if (auto failed = monitor.on_resources_created(
+                      static_cast<int>(n->to_number<double>()), r.completed_at))
+                report.blockers.push_back(*failed);
+        }
+      }
+      timestamp_ms until =
+          rec && is_terminal(rec->current.status) ? rec->current.completed_at : now_ms();
+      report.results = monitor.results(until);
+      for (const auto& r : report.results)
+        if (!r.passed && !r.can_proceed) report.blockers.push_back(r);
+      report.passed = report.blockers.empty();
+      return report;
+    }
+    case safety_phase::post_execution:
+      if (rec == nullptr || !rec->has_verification)
+        return make_error(errc::wrong_state,
+                          "post-execution checks need a task that finished verification");
+      return safety::run_post_execution(p, rec->results, rec->verification, policy);
+  }
+  return make_error(errc::invalid_input, "unknown safety phase");
+}
+
 }  // namespace
 
 engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engine_state> self,
                                             event_log_actor events, store_actor store,
-                                            engine_runtime runtime,
+                                            store_reader_actor reader, engine_runtime runtime,
                                             std::shared_ptr<store::recovered_state> recovered) {
   self->state.events = std::move(events);
   self->state.store = std::move(store);
+  self->state.reader = std::move(reader);
   self->state.runtime = std::move(runtime);
   self->state.started_at = now_ms();
+  auto keep = self->state.runtime.keep;
+  keep.enabled = static_cast<bool>(self->state.reader);  // evicted tasks must be readable
+  self->state.registry = task_registry{keep};
   if (recovered) {
     auto& reg = self->state.registry;
-    for (auto& t : recovered->tasks) reg.add(std::move(t));
-    for (auto& p : recovered->plans) reg.put_plan(std::move(p));
-    for (auto& [task_id, r] : recovered->results) reg.add_result(task_id, std::move(r));
-    for (auto& [task_id, v] : recovered->verifications) reg.set_verification(task_id, std::move(v));
+    reg.seed(recovered->totals);
+    for (auto& t : recovered->active) reg.restore(std::move(t));
     recovered.reset();
     if (self->state.runtime.auto_resume) {
       for (const auto& id : reg.interrupted())
@@ -305,16 +436,16 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         return promise;
       },
       [=](atoms::resume, const caller_identity&, const std::string& id) -> caf::result<task> {
-        auto* rec = self->state.registry.find(id);
-        if (rec == nullptr) return task_not_found(id);
-        if (is_terminal(rec->current.status) || rec->current.status == task_status::pending)
-          return make_error(errc::wrong_state, "task " + id + " is " +
-                                                   std::string(to_string(rec->current.status)) +
-                                                   "; only an interrupted task can be resumed");
-        if (self->state.live.count(id))
-          return make_error(errc::wrong_state, "task " + id + " is running; nothing to resume");
-        resume_task(self, *rec);
-        return rec->current;
+        return read_task<task>(self, id, [=](const task_record& rec) -> caf::expected<task> {
+          if (is_terminal(rec.current.status) || rec.current.status == task_status::pending)
+            return make_error(errc::wrong_state, "task " + id + " is " +
+                                                     std::string(to_string(rec.current.status)) +
+                                                     "; only an interrupted task can be resumed");
+          if (self->state.live.count(id))
+            return make_error(errc::wrong_state, "task " + id + " is running; nothing to resume");
+          resume_task(self, rec);
+          return rec.current;
+        });
       },
       [=](atoms::execute, const caller_identity&, const std::string& id) -> caf::result<task> {
         auto promise = self->make_response_promise<task>();
@@ -332,11 +463,14 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         return promise;
       },
       [=](atoms::get_task, const caller_identity&, const std::string& id) -> caf::result<task> {
-        if (auto* rec = self->state.registry.find(id)) return rec->current;
-        return task_not_found(id);
+        if (auto* rec = self->state.registry.find(id)) return rec->current;  // the common case
+        return read_task<task>(
+            self, id, [](const task_record& rec) -> caf::expected<task> { return rec.current; });
       },
       [=](atoms::list_tasks, const caller_identity&,
           const task_query& query) -> caf::result<task_page> {
+        // With a store, lists are indexed queries over every task there is.
+        if (self->state.reader) return ask_reader<task_page>(self, atoms::list_tasks::value, query);
         task_page page;
         if (!self->state.registry.list(query, page))
           return make_error(errc::invalid_input, "cursor is not one this server handed out");
@@ -344,68 +478,84 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       },
       [=](atoms::cancel, const caller_identity& caller,
           const std::string& id) -> caf::result<task> {
-        auto* rec = self->state.registry.find(id);
-        if (rec == nullptr) return task_not_found(id);
-        if (is_terminal(rec->current.status))
-          return make_error(errc::wrong_state, "task " + id + " is already " +
-                                                   std::string(to_string(rec->current.status)) +
-                                                   " and cannot be cancelled");
         auto promise = self->make_response_promise<task>();
-        if (auto live = self->state.live.find(id); live != self->state.live.end()) {
-          // The task actor stops its steps; the answer waits until the
-          // cancelled state is on disk.
-          self->request(live->second, caf::infinite, atoms::cancel::value, caller.user_id)
-              .then(
-                  [=](task& t) mutable {
-                    persist(
-                        self, task_change(t), [=]() mutable { promise.deliver(t); },
-                        [=](caf::error& err) mutable { promise.deliver(err); });
+        auto fail = [=](caf::error& err) mutable { promise.deliver(err); };
+        with_task(
+            self, id,
+            [=](const task_record& rec) mutable {
+              if (is_terminal(rec.current.status)) {
+                promise.deliver(
+                    make_error(errc::wrong_state, "task " + id + " is already " +
+                                                      std::string(to_string(rec.current.status)) +
+                                                      " and cannot be cancelled"));
+                return;
+              }
+              if (auto live = self->state.live.find(id); live != self->state.live.end()) {
+                // The task actor stops its steps; the answer waits until the
+                // cancelled state is on disk.
+                self->request(live->second, caf::infinite, atoms::cancel::value, caller.user_id)
+                    .then(
+                        [=](task& t) mutable {
+                          persist(
+                              self, task_change(t), [=]() mutable { promise.deliver(t); }, fail);
+                        },
+                        [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
+                return;
+              }
+              // Pending: no actor yet, the engine ends it directly.
+              task t = rec.current;
+              t.status = task_status::cancelled;
+              t.updated_at = t.completed_at = now_ms();
+              t.result.present = true;
+              t.result.success = false;
+              t.result.errors = {"cancelled by " + caller.user_id};
+              save_with_event(
+                  self, task_change(t),
+                  make_event(
+                      t, "task_cancelled",
+                      {{"reason", t.result.errors.front()}, {"cancelled_by", caller.user_id}}),
+                  [=]() mutable {
+                    self->state.registry.update(t, t.updated_at);
+                    promise.deliver(t);
                   },
-                  [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
-          return promise;
-        }
-        // Pending: no actor yet, the engine ends it directly.
-        task t = rec->current;
-        t.status = task_status::cancelled;
-        t.updated_at = t.completed_at = now_ms();
-        t.result.present = true;
-        t.result.success = false;
-        t.result.errors = {"cancelled by " + caller.user_id};
-        save_with_event(
-            self, task_change(t),
-            make_event(t, "task_cancelled",
-                       {{"reason", t.result.errors.front()}, {"cancelled_by", caller.user_id}}),
-            [=]() mutable {
-              self->state.registry.update(t, t.updated_at);
-              promise.deliver(t);
+                  fail);
             },
-            [=](caf::error& err) mutable { promise.deliver(err); });
+            fail);
         return promise;
       },
       [=](atoms::get_plan, const caller_identity&, const std::string& id) -> caf::result<plan> {
-        if (auto* p = self->state.registry.find_plan(id)) return *p;
-        return plan_not_found(id);
+        return read_plan<plan>(self, id, [](const plan& p) -> caf::expected<plan> { return p; });
       },
       [=](atoms::generate_plan, const caller_identity&, task_type type,
           const task_context& context) -> caf::result<plan> {
-        return save_plan(
-            self, planner::make_plan(self->state.ids.next("plan"), "", type, context, now_ms()));
+        auto promise = self->make_response_promise<plan>();
+        save_plan(self,
+                  planner::make_plan(self->state.ids.next("plan"), "", type, context, now_ms()),
+                  promise);
+        return promise;
       },
       [=](atoms::validate_plan, const caller_identity&,
           const std::string& id) -> caf::result<plan_validation> {
-        if (auto* p = self->state.registry.find_plan(id)) return planner::validate_plan(p->steps);
-        return plan_not_found(id);
+        return read_plan<plan_validation>(self, id,
+                                          [](const plan& p) -> caf::expected<plan_validation> {
+                                            return planner::validate_plan(p.steps);
+                                          });
       },
       [=](atoms::validate_plan, const caller_identity&, const std::vector<plan_step>& steps) {
         return planner::validate_plan(steps);
       },
       [=](atoms::optimize_plan, const caller_identity&,
           const std::string& id) -> caf::result<plan> {
-        auto* p = self->state.registry.find_plan(id);
-        if (p == nullptr) return plan_not_found(id);
-        auto optimized = planner::optimize_plan(*p);
-        optimized.updated_at = now_ms();
-        return save_plan(self, std::move(optimized));
+        auto promise = self->make_response_promise<plan>();
+        with_plan(
+            self, id,
+            [=](const plan& p) mutable {
+              auto optimized = planner::optimize_plan(p);
+              optimized.updated_at = now_ms();
+              save_plan(self, std::move(optimized), promise);
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
       [=](atoms::approve, const caller_identity& caller, const std::string& plan_id,
           const std::string& comment) { return decide_plan(self, caller, plan_id, true, comment); },
@@ -413,84 +563,78 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
           const std::string& reason) { return decide_plan(self, caller, plan_id, false, reason); },
       [=](atoms::safety_check, const caller_identity&, const std::string& task_id,
           const std::string& plan_id, safety_phase phase) -> caf::result<safety_report> {
-        const task_record* rec = nullptr;
-        if (!task_id.empty()) {
-          rec = self->state.registry.find(task_id);
-          if (rec == nullptr) return task_not_found(task_id);
+        auto promise = self->make_response_promise<safety_report>();
+        auto fail = [=](caf::error& err) mutable { promise.deliver(err); };
+        if (task_id.empty()) {
+          with_plan(
+              self, plan_id,
+              [=](const plan& p) mutable {
+                deliver<safety_report>(promise, safety_report_for(self, nullptr, p, phase));
+              },
+              fail);
+          return promise;
         }
-        std::string pid = plan_id.empty() && rec ? rec->current.execution.plan_id : plan_id;
-        if (pid.empty())
-          return make_error(errc::wrong_state, "task " + task_id +
-                                                   " has no plan yet; execute it "
-                                                   "first or pass plan_id");
-        auto* p = self->state.registry.find_plan(pid);
-        if (p == nullptr) return plan_not_found(pid);
-        if (rec && !p->task_id.empty() && p->task_id != rec->current.id)
-          return make_error(errc::invalid_input,
-                            "plan " + pid + " belongs to task " + p->task_id + ", not " + task_id);
-        const auto& policy = self->state.runtime.task.policy;
-        switch (phase) {
-          case safety_phase::pre_execution:
-            return safety::run_pre_execution(*p, policy);
-          case safety_phase::during_execution: {
-            safety_report report;
-            report.phase = phase;
-            timestamp_ms started = rec ? rec->current.updated_at : now_ms();
-            for (const auto& r : rec ? rec->results : std::vector<execution_result>{})
-              started = std::min(started, r.started_at ? r.started_at : started);
-            safety::execution_monitor monitor(policy, started);
-            if (rec) {
-              for (const auto& r : rec->results) {
-                auto out = codec::to_json(r.outputs);
-                if (auto* o = out.if_object())
-                  if (auto* n = o->if_contains("resources_created"); n && n->is_number())
-                    if (auto failed = monitor.on_resources_created(
-                            static_cast<int>(n->to_number<double>()), r.completed_at))
-                      report.blockers.push_back(*failed);
+        with_task(
+            self, task_id,
+            [=](const task_record& rec) mutable {
+              std::string pid = plan_id.empty() ? rec.current.execution.plan_id : plan_id;
+              if (pid.empty()) {
+                promise.deliver(
+                    make_error(errc::wrong_state, "task " + task_id +
+                                                      " has no plan yet; execute it first or pass "
+                                                      "plan_id"));
+                return;
               }
-            }
-            timestamp_ms until =
-                rec && is_terminal(rec->current.status) ? rec->current.completed_at : now_ms();
-            report.results = monitor.results(until);
-            for (const auto& r : report.results)
-              if (!r.passed && !r.can_proceed) report.blockers.push_back(r);
-            report.passed = report.blockers.empty();
-            return report;
-          }
-          case safety_phase::post_execution:
-            if (rec == nullptr || !rec->has_verification)
-              return make_error(errc::wrong_state,
-                                "post-execution checks need a task that finished verification");
-            return safety::run_post_execution(*p, rec->results, rec->verification, policy);
-        }
-        return make_error(errc::invalid_input, "unknown safety phase");
+              // A copy: reading the plan may take a message round, during
+              // which a terminal task may leave memory.
+              with_plan(
+                  self, pid,
+                  [=, snapshot = rec](const plan& p) mutable {
+                    if (!p.task_id.empty() && p.task_id != task_id) {
+                      promise.deliver(make_error(
+                          errc::invalid_input,
+                          "plan " + pid + " belongs to task " + p.task_id + ", not " + task_id));
+                      return;
+                    }
+                    deliver<safety_report>(promise, safety_report_for(self, &snapshot, p, phase));
+                  },
+                  fail);
+            },
+            fail);
+        return promise;
       },
       [=](atoms::list_artifacts, const caller_identity&,
           const std::string& task_id) -> caf::result<std::vector<artifact>> {
-        auto* rec = self->state.registry.find(task_id);
-        if (rec == nullptr) return task_not_found(task_id);
-        std::vector<artifact> out;
-        for (const auto& [name, a] : rec->artifacts) out.push_back(a);
-        return out;
+        return read_task<std::vector<artifact>>(
+            self, task_id, [](const task_record& rec) -> caf::expected<std::vector<artifact>> {
+              std::vector<artifact> out;
+              for (const auto& [name, a] : rec.artifacts) out.push_back(a);
+              return out;
+            });
       },
       [=](atoms::get_artifact, const caller_identity&, const std::string& task_id,
           const std::string& name) -> caf::result<artifact> {
-        auto* rec = self->state.registry.find(task_id);
-        if (rec == nullptr) return task_not_found(task_id);
-        auto it = rec->artifacts.find(name);
-        if (it == rec->artifacts.end())
-          return make_error(errc::not_found, "task " + task_id + " has no artifact named " + name);
-        return it->second;
+        return read_task<artifact>(
+            self, task_id, [=](const task_record& rec) -> caf::expected<artifact> {
+              auto it = rec.artifacts.find(name);
+              if (it == rec.artifacts.end())
+                return make_error(errc::not_found,
+                                  "task " + task_id + " has no artifact named " + name);
+              return it->second;
+            });
       },
       [=](atoms::statistics, const caller_identity&) -> caf::result<engine_statistics> {
         auto stats = self->state.registry.statistics(now_ms());
         stats.started_at = self->state.started_at;
         stats.node_id = self->state.runtime.node_id;
+        stats.tasks_in_memory = self->state.registry.tasks_in_memory();
+        stats.plans_in_memory = self->state.registry.plans_in_memory();
         auto promise = self->make_response_promise<engine_statistics>();
         self->request(self->state.events, std::chrono::seconds(10), atoms::count_events::value)
             .then(
-                [=](uint64_t n) mutable {
+                [=](uint64_t n, uint64_t in_memory) mutable {
                   stats.events = n;
+                  stats.events_in_memory = in_memory;
                   self->request(self->state.store, std::chrono::seconds(10),
                                 atoms::store_stats::value)
                       .then(
@@ -521,7 +665,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       },
       [=](atoms::plan_changed, const plan& p) {
         persist(
-            self, plan_change(p), [=] { self->state.registry.put_plan(p); }, [](caf::error&) {});
+            self, plan_change(p), [=] { self->state.registry.put_plan(p, now_ms()); },
+            [](caf::error&) {});
       },
       [=](atoms::step_finished, const std::string& task_id, const execution_result& r,
           event& finished) {

@@ -19,6 +19,7 @@ struct engine_runtime {
   std::string node_id;
   tasks::task_runtime task;  // what every task actor gets
   bool auto_resume = true;   // resume interrupted tasks at start
+  retention keep;            // how long terminal tasks stay in memory (with a store)
 };
 
 struct engine_state {
@@ -26,8 +27,9 @@ struct engine_state {
   id_generator ids;
   event_log_actor events;
   store_actor store;
+  store_reader_actor reader;  // null in memory-only mode: then nothing leaves memory
   engine_runtime runtime;
-  std::unordered_map<std::string, task_actor> live;              // task id -> its actor
+  std::unordered_map<std::string, task_actor> live;               // task id -> its actor
   std::unordered_map<caf::actor_addr, std::string> live_by_addr;  // its actor -> task id
   /// execute?wait=true answers, delivered when the task ends or awaits approval.
   std::unordered_map<std::string, std::vector<caf::typed_response_promise<execution_outcome>>>
@@ -37,10 +39,12 @@ struct engine_state {
 };
 
 /// `recovered` is what the store held at start; interrupted tasks resume
-/// (runtime.auto_resume) or wait for POST /api/tasks/:id/resume.
+/// (runtime.auto_resume) or wait for POST /api/tasks/:id/resume. With a
+/// `reader`, terminal tasks leave memory per runtime.keep and lists are
+/// answered by the store; without one (memory-only), everything stays.
 engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engine_state> self,
                                             event_log_actor events, store_actor store,
-                                            engine_runtime runtime,
+                                            store_reader_actor reader, engine_runtime runtime,
                                             std::shared_ptr<store::recovered_state> recovered);
 
 }  // namespace ce::engine

@@ -1,5 +1,6 @@
 #include "actors/engine/task_registry.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace ce::engine {
@@ -8,19 +9,107 @@ void task_registry::add(task t) {
   ++by_status_[t.status];
   ++by_type_[t.type];
   ++by_priority_[t.prio];
-  order_.push_back(t.id);
+  ++total_tasks_;
+  if (!keep_.enabled) order_.push_back(t.id);
   auto id = t.id;
   tasks_[id].current = std::move(t);
+}
+
+void task_registry::seed(const store::task_totals& totals) {
+  for (const auto& g : totals.groups) {
+    by_status_[g.status] += g.count;
+    by_type_[g.type] += g.count;
+    by_priority_[g.prio] += g.count;
+    total_tasks_ += g.count;
+    if (is_terminal(g.status)) terminal_ += g.count;
+    if (g.status == task_status::completed || g.status == task_status::failed) finished_ += g.count;
+    if (g.status == task_status::completed) completed_ += g.count;
+  }
+  duration_sum_ms_ += totals.duration_sum_ms;
+  for (auto at : totals.recent_finishes) recent_finishes_.push_back(at);
+  total_plans_ += totals.plans;
+}
+
+void task_registry::insert_stored(stored_task t) {
+  auto id = t.subject.id;
+  auto& rec = tasks_[id];
+  rec.current = std::move(t.subject);
+  for (auto& r : t.results)
+    for (const auto& a : r.artifacts) rec.artifacts[a.name] = a;
+  rec.results = std::move(t.results);
+  rec.verification = std::move(t.verification);
+  rec.has_verification = t.has_verification;
+  if (t.has_plan) {
+    auto plan_id = t.the_plan.id;
+    plans_.emplace(plan_id, std::move(t.the_plan));
+  }
+}
+
+void task_registry::restore(stored_task t) {
+  if (!keep_.enabled) order_.push_back(t.subject.id);
+  insert_stored(std::move(t));
+}
+
+void task_registry::admit(stored_task t, timestamp_ms now) {
+  if (tasks_.count(t.subject.id)) return;
+  auto id = t.subject.id;
+  bool terminal = is_terminal(t.subject.status);
+  insert_stored(std::move(t));
+  if (terminal) retain(id, false, now);
+  evict(now, id);  // what is admitted now stays for the caller
+}
+
+void task_registry::admit_plan(plan p, timestamp_ms now) {
+  if (plans_.count(p.id)) return;
+  auto id = p.id;
+  bool standalone = p.task_id.empty();
+  plans_.emplace(id, std::move(p));
+  // A task's plan leaves with its task.
+  if (standalone) retain(id, true, now);
+  evict(now, id);
+}
+
+void task_registry::retain(const std::string& id, bool is_plan, timestamp_ms now) {
+  if (!keep_.enabled) return;
+  auto stamp = ++next_stamp_;
+  retained_stamps_[id] = stamp;
+  retained_.push_back({id, is_plan, now, stamp});
+}
+
+void task_registry::evict(timestamp_ms now, const std::string& just_touched) {
+  if (!keep_.enabled) return;
+  while (!retained_.empty()) {
+    const auto& oldest = retained_.front();
+    if (oldest.id == just_touched) break;  // only older ones go (a limit of 0 keeps it)
+    auto current = retained_stamps_.find(oldest.id);
+    if (current == retained_stamps_.end() || current->second != oldest.stamp) {
+      retained_.pop_front();  // retained again later; that entry counts
+      continue;
+    }
+    bool over_count = retained_stamps_.size() > keep_.terminal_tasks;
+    bool too_old = oldest.since < now - keep_.max_age_ms;
+    if (!over_count && !too_old) break;
+    if (oldest.is_plan) {
+      plans_.erase(oldest.id);
+    } else if (auto it = tasks_.find(oldest.id); it != tasks_.end()) {
+      plans_.erase(it->second.current.execution.plan_id);
+      tasks_.erase(it);
+    }
+    retained_stamps_.erase(current);
+    retained_.pop_front();
+  }
 }
 
 void task_registry::update(const task& t, timestamp_ms now) {
   auto it = tasks_.find(t.id);
   if (it == tasks_.end()) return;
   task& old = it->second.current;
+  bool ended = false;
   if (old.status != t.status) {
     --by_status_[old.status];
     ++by_status_[t.status];
     if (is_terminal(t.status) && !is_terminal(old.status)) {
+      ended = true;
       ++terminal_;
       if (t.status != task_status::cancelled) {
         ++finished_;
@@ -32,6 +121,10 @@ void task_registry::update(const task& t, timestamp_ms now) {
     }
   }
   old = t;
+  if (ended) {
+    retain(t.id, false, now);
+    evict(now, t.id);  // its waiters are answered from memory first
+  }
 }
 
 task_record* task_registry::find(const std::string& task_id) {
@@ -44,9 +137,18 @@ const task_record* task_registry::find(const std::string& task_id) const {
   return it == tasks_.end() ? nullptr : &it->second;
 }
 
-void task_registry::put_plan(plan p) {
+void task_registry::put_plan(plan p, timestamp_ms now) {
   auto id = p.id;
-  plans_[id] = std::move(p);
+  auto [it, is_new] = plans_.try_emplace(id);
+  it->second = std::move(p);
+  if (!is_new) return;
+  // Every change of a stored plan that left memory reads it back first
+  // (admit_plan), so a plan new to memory is a new plan.
+  ++total_plans_;
+  if (it->second.task_id.empty()) {
+    retain(id, true, now);
+    evict(now, id);
+  }
 }
 
 plan* task_registry::find_plan(const std::string& plan_id) {
@@ -80,8 +182,8 @@ bool task_registry::list(const task_query& query, task_page& out) const {
            (query.type.empty() || to_string(t.type) == query.type) &&
            (query.prio.empty() || to_string(t.prio) == query.prio);
   };
-  bool filtered = !query.user_id.empty() || !query.status.empty() || !query.type.empty() ||
-                  !query.prio.empty();
+  bool filtered =
+      !query.user_id.empty() || !query.status.empty() || !query.type.empty() || !query.prio.empty();
   task_page page;
   for (uint64_t pos = below; pos > 0; --pos) {
     const task& t = tasks_.at(order_[pos - 1]).current;
@@ -104,7 +206,7 @@ bool task_registry::list(const task_query& query, task_page& out) const {
 
 engine_statistics task_registry::statistics(timestamp_ms now) const {
   engine_statistics s;
-  s.total_tasks = order_.size();
+  s.total_tasks = total_tasks_;
   for (auto [status, n] : by_status_)
     if (n > 0) s.by_status.push_back({std::string(to_string(status)), n});
   for (auto [type, n] : by_type_)
@@ -118,27 +220,34 @@ engine_statistics task_registry::statistics(timestamp_ms now) const {
     auto it = by_status_.find(st);
     return it == by_status_.end() ? uint64_t{0} : it->second;
   };
-  s.running_tasks = count(task_status::planning) + count(task_status::executing) +
-                    count(task_status::verifying);
+  s.running_tasks =
+      count(task_status::planning) + count(task_status::executing) + count(task_status::verifying);
   s.queue_depth = count(task_status::queued);
   s.awaiting_approval = count(task_status::awaiting_approval);
   while (!recent_finishes_.empty() && recent_finishes_.front() < now - 60000)
     recent_finishes_.pop_front();
   s.throughput_per_minute = static_cast<double>(recent_finishes_.size());
-  s.plans = plans_.size();
+  s.plans = total_plans_;
   return s;
 }
 
 std::vector<std::string> task_registry::interrupted() const {
-  std::vector<std::string> out;
-  for (const auto& id : order_) {
-    auto status = tasks_.at(id).current.status;
-    if (status != task_status::pending && !is_terminal(status)) out.push_back(id);
+  std::vector<const task*> found;
+  for (const auto& [id, rec] : tasks_) {
+    auto status = rec.current.status;
+    if (status != task_status::pending && !is_terminal(status)) found.push_back(&rec.current);
   }
+  std::sort(found.begin(), found.end(), [](const task* a, const task* b) {
+    return a->created_at != b->created_at ? a->created_at < b->created_at : a->id < b->id;
+  });
+  std::vector<std::string> out;
+  for (const auto* t : found) out.push_back(t->id);
   return out;
 }
 
-std::string make_task_cursor(uint64_t position) { return "t" + std::to_string(position); }
+std::string make_task_cursor(uint64_t position) {
+  return "t" + std::to_string(position);
+}
 
 bool parse_task_cursor(const std::string& text, uint64_t& position) {
   if (text.size() < 2 || text[0] != 't') return false;

@@ -5,8 +5,46 @@
 
 namespace ce::events {
 
-event_log::event_log(std::string node_id, uint64_t next_seq)
-    : node_id_(std::move(node_id)), next_seq_(next_seq), first_seq_(next_seq) {}
+event_log::event_log(std::string node_id, uint64_t next_seq, std::size_t max_events)
+    : node_id_(std::move(node_id)),
+      next_seq_(next_seq),
+      first_seq_(next_seq),
+      max_events_(max_events) {}
+
+void event_log::start_from_store(uint64_t stored, uint64_t last_seq, std::vector<event> newest) {
+  if (last_seq + 1 > next_seq_) next_seq_ = first_seq_ = last_seq + 1;
+  // Events older than the loaded ones stayed on disk.
+  if (stored > newest.size()) complete_from_ = newest.empty() ? next_seq_ : newest.front().seq;
+  total_ = stored - newest.size();
+  for (auto& e : newest) append_stamped(std::move(e));
+}
+
+bool event_log::holds_task(const std::string& task_id) const {
+  return by_task_.count(task_id) > 0 && partial_.count(task_id) == 0;
+}
+
+bool event_log::holds_after(uint64_t since) const {
+  return since + 1 >= complete_from_;
+}
+
+void event_log::drop_oldest() {
+  const event& oldest = events_.front();
+  if (!oldest.id.empty()) {
+    auto it = by_task_.find(oldest.task_id);
+    if (it != by_task_.end()) {
+      it->second.pop_front();
+      if (it->second.empty()) {
+        by_task_.erase(it);
+        partial_.erase(oldest.task_id);
+      } else {
+        partial_.insert(oldest.task_id);
+      }
+    }
+  }
+  events_.pop_front();
+  ++first_seq_;
+  complete_from_ = first_seq_;
+}
 
 const event& event_log::append(event e, timestamp_ms now) {
   append_stamped(stamp(std::move(e), now));
@@ -30,8 +68,13 @@ void event_log::append_stamped(event e) {
   }
   if (e.seq >= next_seq_) next_seq_ = e.seq + 1;
   last_appended_ = e.seq;
-  by_task_[e.task_id].push_back(e.seq);
+  auto [seqs, first_seen] = by_task_.try_emplace(e.task_id);
+  // Loaded from a window of the store: the task may have older events there.
+  if (first_seen && complete_from_ > 1 && e.type != "task_created") partial_.insert(e.task_id);
+  seqs->second.push_back(e.seq);
   events_.push_back(std::move(e));
+  ++total_;
+  while (max_events_ > 0 && events_.size() > max_events_) drop_oldest();
 }
 
 const event* event_log::at_seq(uint64_t seq) const {

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
+#include <limits>
 #include <stdexcept>
 
 #include <caf/binary_deserializer.hpp>
@@ -86,7 +88,8 @@ constexpr const char* schema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks(
   id TEXT PRIMARY KEY, user_id TEXT NOT NULL, status TEXT NOT NULL, type TEXT NOT NULL,
-  priority TEXT NOT NULL, created_at INTEGER NOT NULL, doc BLOB NOT NULL);
+  priority TEXT NOT NULL, created_at INTEGER NOT NULL, doc BLOB NOT NULL,
+  completed_at INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS tasks_by_user ON tasks(user_id);
 CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks(status);
 CREATE TABLE IF NOT EXISTS plans(id TEXT PRIMARY KEY, task_id TEXT NOT NULL, doc BLOB NOT NULL);
@@ -98,6 +101,27 @@ CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, task_id TEXT NOT NULL, type TEXT NOT NULL, doc BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_task ON events(task_id, seq);
 )sql";
+
+// Indexes of schema version 2 (lists and totals served from the store).
+constexpr const char* schema_2_indexes = R"sql(
+CREATE INDEX IF NOT EXISTS tasks_by_type ON tasks(type);
+CREATE INDEX IF NOT EXISTS tasks_by_priority ON tasks(priority);
+CREATE INDEX IF NOT EXISTS tasks_by_completion ON tasks(completed_at);
+CREATE INDEX IF NOT EXISTS events_by_type ON events(type, seq);
+)sql";
+
+constexpr const char* terminal_statuses = "('completed', 'failed', 'cancelled')";
+
+std::string cursor_text(char kind, int64_t position) {
+  return std::string(1, kind) + std::to_string(position);
+}
+
+/// "t123" -> 123; false unless the whole text is the kind letter and a number.
+bool parse_cursor(const std::string& text, char kind, int64_t& position) {
+  if (text.size() < 2 || text[0] != kind) return false;
+  auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), position);
+  return ec == std::errc{} && end == text.data() + text.size() && position >= 0;
+}
 
 }  // namespace
 
@@ -133,9 +157,10 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, std::s
             "); is it a SQLite file, and is the data dir writable?";
     return nullptr;
   }
+  int found = 0;
   try {
     statement version{db, "PRAGMA user_version"};
-    int found = version.next() ? static_cast<int>(version.column_integer(0)) : 0;
+    found = version.next() ? static_cast<int>(version.column_integer(0)) : 0;
     if (found > schema_version) {
       error = "the database " + path + " has schema version " + std::to_string(found) +
               ", newer than this build understands (" + std::to_string(schema_version) +
@@ -147,6 +172,8 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, std::s
     return nullptr;
   }
   if (!store->exec(schema, why) ||
+      (found > 0 && found < schema_version && !store->upgrade_from(found, why)) ||
+      !store->exec(schema_2_indexes, why) ||
       !store->exec(("PRAGMA user_version=" + std::to_string(schema_version)).c_str(), why)) {
     error = "the database " + path + " cannot be initialised: " + why;
     return nullptr;
@@ -169,9 +196,10 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
   if (!exec("BEGIN IMMEDIATE", error)) return false;
   try {
     statement put_task{db_,
-                       "INSERT INTO tasks(id, user_id, status, type, priority, created_at, doc) "
-                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO UPDATE SET "
-                       "status = excluded.status, doc = excluded.doc"};
+                       "INSERT INTO tasks(id, user_id, status, type, priority, created_at, doc, "
+                       "completed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO "
+                       "UPDATE SET status = excluded.status, doc = excluded.doc, "
+                       "completed_at = excluded.completed_at"};
     statement put_plan{db_,
                        "INSERT INTO plans(id, task_id, doc) VALUES(?1, ?2, ?3) "
                        "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc"};
@@ -190,6 +218,7 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
             .text(5, std::string(to_string(t.prio)))
             .integer(6, t.created_at)
             .blob(7, to_blob(t))
+            .integer(8, t.completed_at)
             .run();
       for (const auto& p : changes->plans)
         put_plan.text(1, p.id).text(2, p.task_id).blob(3, to_blob(p)).run();
@@ -227,41 +256,234 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
   return true;
 }
 
-bool sqlite_store::load(recovered_state& out, std::string& error) {
+bool sqlite_store::upgrade_from(int version, std::string& error) {
+  // Version 1 had no completed_at column: add it and fill it from the documents.
+  if (version == 1) {
+    if (!exec("BEGIN IMMEDIATE", error)) return false;
+    try {
+      std::string why;
+      if (!exec("ALTER TABLE tasks ADD COLUMN completed_at INTEGER NOT NULL DEFAULT 0", why))
+        throw std::runtime_error(why);
+      statement read{db_, "SELECT id, doc FROM tasks"};
+      statement write{db_, "UPDATE tasks SET completed_at = ?2 WHERE id = ?1"};
+      while (read.next()) {
+        task t;
+        if (!read.column_object(1, t)) throw std::runtime_error("a stored task cannot be decoded");
+        write.text(1, read.column_text(0)).integer(2, t.completed_at).run();
+      }
+    } catch (const std::exception& e) {
+      error = std::string("upgrading from schema version 1: ") + e.what();
+      std::string ignored;
+      exec("ROLLBACK", ignored);
+      return false;
+    }
+    return exec("COMMIT", error);
+  }
+  error = "no upgrade from schema version " + std::to_string(version);
+  return false;
+}
+
+std::unique_ptr<sqlite_store> sqlite_store::open_reader(const std::string& path,
+                                                        std::string& error) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) {
+    error = "cannot open the database " + path +
+            " for reading: " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 2000);
+  return std::unique_ptr<sqlite_store>{new sqlite_store(db)};
+}
+
+namespace {
+
+template <class T>
+T decoded(statement& rows, int column, const char* what) {
+  T x;
+  if (!rows.column_object(column, x))
+    throw std::runtime_error(std::string("a stored ") + what + " cannot be decoded");
+  return x;
+}
+
+/// " AND column = ?n" for every non-empty filter, numbering from 1.
+struct filter_clause {
+  std::string sql;
+  std::vector<std::string> values;
+  void add(const char* column, const std::string& value) {
+    if (value.empty()) return;
+    values.push_back(value);
+    sql += std::string(" AND ") + column + " = ?" + std::to_string(values.size());
+  }
+  void bind(statement& st) const {
+    for (size_t i = 0; i < values.size(); ++i) st.text(static_cast<int>(i + 1), values[i]);
+  }
+  int next_parameter() const { return static_cast<int>(values.size() + 1); }
+};
+
+uint64_t count_rows(sqlite3* db, const std::string& table, const filter_clause& where) {
+  statement count{db, ("SELECT COUNT(*) FROM " + table + " WHERE 1" + where.sql).c_str()};
+  where.bind(count);
+  return count.next() ? static_cast<uint64_t>(count.column_integer(0)) : 0;
+}
+
+}  // namespace
+
+bool sqlite_store::find_task(const std::string& task_id, stored_task& out) {
+  statement row{db_, "SELECT doc FROM tasks WHERE id = ?1"};
+  row.text(1, task_id);
+  if (!row.next()) return false;
+  stored_task found;
+  found.subject = decoded<task>(row, 0, "task");
+  if (!found.subject.execution.plan_id.empty())
+    found.has_plan = find_plan(found.subject.execution.plan_id, found.the_plan);
+  statement results{db_, "SELECT doc FROM results WHERE task_id = ?1 ORDER BY rowid"};
+  results.text(1, task_id);
+  while (results.next())
+    found.results.push_back(decoded<execution_result>(results, 0, "step result"));
+  statement verification{db_, "SELECT doc FROM verifications WHERE task_id = ?1"};
+  verification.text(1, task_id);
+  if (verification.next()) {
+    found.verification = decoded<verification_result>(verification, 0, "verification");
+    found.has_verification = true;
+  }
+  out = std::move(found);
+  return true;
+}
+
+bool sqlite_store::find_plan(const std::string& plan_id, plan& out) {
+  statement row{db_, "SELECT doc FROM plans WHERE id = ?1"};
+  row.text(1, plan_id);
+  if (!row.next()) return false;
+  out = decoded<plan>(row, 0, "plan");
+  return true;
+}
+
+bool sqlite_store::has_task(const std::string& task_id) {
+  statement row{db_, "SELECT 1 FROM tasks WHERE id = ?1"};
+  row.text(1, task_id);
+  return row.next();
+}
+
+namespace {
+
+/// One page of `table` newest first: the rows (matching `where`) whose `key`
+/// is below the cursor's bound, the cursor of the next page and the total.
+template <class T>
+bool newest_first(sqlite3* db, const char* table, const char* key, char cursor_kind,
+                  const std::string& cursor, uint32_t requested, const filter_clause& where,
+                  std::vector<T>& items, std::string& next_cursor, uint64_t& total) {
+  int64_t below = std::numeric_limits<int64_t>::max();  // exclusive bound on the key
+  if (!cursor.empty() && !parse_cursor(cursor, cursor_kind, below)) return false;
+  int64_t limit = requested == 0 ? 50 : requested;
+  auto bound = std::to_string(where.next_parameter());
+  auto limit_parameter = std::to_string(where.next_parameter() + 1);
+  statement rows{
+      db, (std::string("SELECT ") + key + ", doc FROM " + table + " WHERE " + key + " < ?" + bound +
+           where.sql + " ORDER BY " + key + " DESC LIMIT ?" + limit_parameter)
+              .c_str()};
+  where.bind(rows);
+  rows.integer(where.next_parameter(), below).integer(where.next_parameter() + 1, limit + 1);
+  std::vector<T> page;
+  int64_t last_key = 0;
+  while (rows.next()) {
+    if (static_cast<int64_t>(page.size()) == limit) {
+      next_cursor = cursor_text(cursor_kind, last_key);  // the next page is below it
+      break;
+    }
+    last_key = rows.column_integer(0);
+    page.push_back(decoded<T>(rows, 1, (std::string("row of ") + table).c_str()));
+  }
+  items = std::move(page);
+  total = count_rows(db, table, where);
+  return true;
+}
+
+}  // namespace
+
+bool sqlite_store::list_tasks(const task_query& query, task_page& out) {
+  filter_clause where;
+  where.add("user_id", query.user_id);
+  where.add("status", query.status);
+  where.add("type", query.type);
+  where.add("priority", query.prio);
+  task_page page;
+  if (!newest_first(db_, "tasks", "rowid", 't', query.cursor, query.limit, where, page.tasks,
+                    page.next_cursor, page.total))
+    return false;
+  out = std::move(page);
+  return true;
+}
+
+bool sqlite_store::list_events(const event_query& query, event_page& out) {
+  filter_clause where;
+  where.add("task_id", query.task_id);
+  where.add("type", query.type);
+  event_page page;
+  if (!newest_first(db_, "events", "seq", 'e', query.cursor, query.limit, where, page.events,
+                    page.next_cursor, page.total))
+    return false;
+  out = std::move(page);
+  return true;
+}
+
+std::vector<event> sqlite_store::task_events(const std::string& task_id, uint64_t since) {
+  statement rows{db_, "SELECT doc FROM events WHERE task_id = ?1 AND seq > ?2 ORDER BY seq"};
+  rows.text(1, task_id).integer(2, static_cast<int64_t>(since));
+  std::vector<event> out;
+  while (rows.next()) out.push_back(decoded<event>(rows, 0, "event"));
+  return out;
+}
+
+std::vector<event> sqlite_store::events_after(uint64_t since, std::size_t limit) {
+  statement rows{db_,
+                 "SELECT doc FROM (SELECT seq, doc FROM events WHERE seq > ?1 ORDER BY seq DESC "
+                 "LIMIT ?2) ORDER BY seq"};
+  rows.integer(1, static_cast<int64_t>(since)).integer(2, static_cast<int64_t>(limit));
+  std::vector<event> out;
+  while (rows.next()) out.push_back(decoded<event>(rows, 0, "event"));
+  return out;
+}
+
+bool sqlite_store::load(recovered_state& out, std::size_t recent_events, timestamp_ms now,
+                        std::string& error) {
   try {
-    statement tasks{db_, "SELECT doc FROM tasks ORDER BY rowid"};
-    while (tasks.next()) {
-      task t;
-      if (!tasks.column_object(0, t)) throw std::runtime_error("a stored task cannot be decoded");
-      out.tasks.push_back(std::move(t));
+    statement active{db_, (std::string("SELECT id FROM tasks WHERE status NOT IN ") +
+                           terminal_statuses + " ORDER BY rowid")
+                              .c_str()};
+    while (active.next()) {
+      stored_task t;
+      if (find_task(active.column_text(0), t)) out.active.push_back(std::move(t));
     }
-    statement plans{db_, "SELECT doc FROM plans ORDER BY rowid"};
-    while (plans.next()) {
-      plan p;
-      if (!plans.column_object(0, p)) throw std::runtime_error("a stored plan cannot be decoded");
-      out.plans.push_back(std::move(p));
+    out.recent_events = events_after(0, recent_events);
+    statement last{db_, "SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events"};
+    if (last.next()) {
+      out.last_seq = static_cast<uint64_t>(last.column_integer(0));
+      out.totals.events = static_cast<uint64_t>(last.column_integer(1));
     }
-    statement results{db_, "SELECT task_id, doc FROM results ORDER BY rowid"};
-    while (results.next()) {
-      execution_result r;
-      if (!results.column_object(1, r))
-        throw std::runtime_error("a stored step result cannot be decoded");
-      out.results.emplace_back(results.column_text(0), std::move(r));
+    statement groups{db_,
+                     "SELECT status, type, priority, COUNT(*), "
+                     "SUM(CASE WHEN status IN ('completed', 'failed') "
+                     "THEN completed_at - created_at ELSE 0 END) "
+                     "FROM tasks GROUP BY status, type, priority"};
+    while (groups.next()) {
+      task_totals::group g;
+      if (!parse(groups.column_text(0), g.status) || !parse(groups.column_text(1), g.type) ||
+          !parse(groups.column_text(2), g.prio))
+        throw std::runtime_error("a stored task has an unknown status, type or priority");
+      g.count = static_cast<uint64_t>(groups.column_integer(3));
+      out.totals.duration_sum_ms += static_cast<double>(groups.column_integer(4));
+      out.totals.groups.push_back(g);
     }
-    statement verifications{db_, "SELECT task_id, doc FROM verifications"};
-    while (verifications.next()) {
-      verification_result v;
-      if (!verifications.column_object(1, v))
-        throw std::runtime_error("a stored verification cannot be decoded");
-      out.verifications.emplace_back(verifications.column_text(0), std::move(v));
-    }
-    statement events{db_, "SELECT doc FROM events ORDER BY seq"};
-    while (events.next()) {
-      event e;
-      if (!events.column_object(0, e)) throw std::runtime_error("a stored event cannot be decoded");
-      out.last_seq = e.seq;
-      out.events.push_back(std::move(e));
-    }
+    statement recent{db_, (std::string("SELECT completed_at FROM tasks WHERE completed_at >= ?1 "
+                                       "AND status IN ") +
+                           terminal_statuses + " ORDER BY completed_at")
+                              .c_str()};
+    recent.integer(1, now - 60000);
+    while (recent.next()) out.totals.recent_finishes.push_back(recent.column_integer(0));
+    statement plans{db_, "SELECT COUNT(*) FROM plans"};
+    if (plans.next()) out.totals.plans = static_cast<uint64_t>(plans.column_integer(0));
   } catch (const std::exception& e) {
     error = std::string("reading the store failed: ") + e.what();
     return false;

@@ -13,25 +13,45 @@ struct sqlite3;
 
 namespace ce::store {
 
-/// Everything the store holds, as read back at start.
+/// Counters over every stored task, computed by one indexed query at start
+/// and kept up to date in memory from there on.
+struct task_totals {
+  struct group {
+    task_status status = task_status::pending;
+    task_type type = task_type::generate;
+    priority prio = priority::medium;
+    uint64_t count = 0;
+  };
+  std::vector<group> groups;                  // per (status, type, priority)
+  double duration_sum_ms = 0;                 // completed_at - created_at over completed + failed
+  std::vector<timestamp_ms> recent_finishes;  // completed_at within the last minute, ascending
+  uint64_t plans = 0;
+  uint64_t events = 0;
+};
+
+/// What a node needs in memory at start: the tasks that are not terminal
+/// (with their plans and results), the newest events and the totals.
+/// Everything else stays on disk and is read when asked for.
 struct recovered_state {
-  std::vector<task> tasks;  // in creation order
-  std::vector<plan> plans;
-  std::vector<std::pair<std::string, execution_result>> results;  // (task id, result), in order
-  std::vector<std::pair<std::string, verification_result>> verifications;
-  std::vector<event> events;  // in seq order
+  std::vector<stored_task> active;   // neither completed, failed nor cancelled; creation order
+  std::vector<event> recent_events;  // the newest ones, in seq order
   uint64_t last_seq = 0;
+  task_totals totals;
 };
 
 class sqlite_store {
  public:
-  /// The schema version this build writes; a newer one in the file is refused.
-  static constexpr int schema_version = 1;
+  /// The schema version this build writes; a newer one in the file is refused,
+  /// an older one is upgraded in place.
+  static constexpr int schema_version = 2;
 
   /// Opens (creating if needed) the database. On failure returns null and a
   /// sentence in `error`: unwritable, locked by another process, corrupt,
   /// written by a newer version.
   static std::unique_ptr<sqlite_store> open(const std::string& path, std::string& error);
+  /// A second, read-only connection to a database open() prepared. WAL lets it
+  /// read committed data while the writer commits.
+  static std::unique_ptr<sqlite_store> open_reader(const std::string& path, std::string& error);
 
   ~sqlite_store();
   sqlite_store(const sqlite_store&) = delete;
@@ -41,8 +61,26 @@ class sqlite_store {
   /// then nothing of them is stored.
   bool commit(const std::vector<const change_set*>& batch, std::string& error);
 
-  /// Reads everything back.
-  bool load(recovered_state& out, std::string& error);
+  /// Reads what a starting node holds in memory: active tasks, the newest
+  /// `recent_events` events and the totals as of `now`.
+  bool load(recovered_state& out, std::size_t recent_events, timestamp_ms now, std::string& error);
+
+  // Reads. Each throws std::runtime_error if the database fails.
+
+  /// A task with its plan, results and verification; false if unknown.
+  bool find_task(const std::string& task_id, stored_task& out);
+  /// False if unknown.
+  bool find_plan(const std::string& plan_id, plan& out);
+  /// Newest first, filtered; false (out untouched) for a malformed cursor.
+  bool list_tasks(const task_query& query, task_page& out);
+  /// Newest first, optionally of one task and/or type; false for a malformed cursor.
+  bool list_events(const event_query& query, event_page& out);
+  /// The task's events with seq > since, oldest first.
+  std::vector<event> task_events(const std::string& task_id, uint64_t since);
+  /// Events with seq > since, oldest first; only the newest `limit` of them.
+  std::vector<event> events_after(uint64_t since, std::size_t limit);
+  /// True if any task has this id.
+  bool has_task(const std::string& task_id);
 
   /// Number of transactions committed (for fsync-per-task figures).
   uint64_t commits() const { return commits_; }
@@ -50,6 +88,7 @@ class sqlite_store {
  private:
   explicit sqlite_store(sqlite3* db);
   bool exec(const char* sql, std::string& error);
+  bool upgrade_from(int version, std::string& error);
   sqlite3* db_;
   uint64_t commits_ = 0;
 };

@@ -774,3 +774,177 @@ TEST_CASE("With auto-resume off, POST /api/tasks/:id/resume resumes an interrupt
 
 }  // namespace
 }  // namespace ce::e2e
+
+// ---------------------------------------------------------------------------
+// Memory stays flat: terminal tasks and old events are served from the store
+
+namespace ce::e2e {
+namespace {
+
+/// Everything a client can read about a set of tasks and plans, as JSON
+/// texts keyed by the request that produced them.
+using answers = std::map<std::string, std::string>;
+
+/// The statistics a client relies on (uptime, throughput and memory figures
+/// move by themselves and are left out).
+json::object stable_statistics(http_client& client) {
+  auto all = expect_ok(client.get("/api/statistics"), 200).as_object();
+  json::object kept;
+  for (const char* key : {"total_tasks", "by_status", "by_type", "by_priority", "average_duration",
+                          "success_rate", "total_plans", "total_events"})
+    kept[key] = all.at(key);
+  kept["finished_total"] = all.at("throughput").at("finished_total");
+  return kept;
+}
+
+/// Every task, plan, artifact, event and list answer about `task_ids` and `plan_ids`.
+answers read_everything(http_client& client, const std::vector<std::string>& task_ids,
+                        const std::vector<std::string>& plan_ids) {
+  answers out;
+  auto keep = [&](const std::string& what, const json::value& value) {
+    out[what] = json::serialize(value);
+  };
+  auto get = [&](const std::string& target) { keep(target, expect_ok(client.get(target), 200)); };
+  for (const auto& id : task_ids) {
+    get("/api/tasks/" + id);
+    get("/api/tasks/" + id + "/events");
+    get("/api/tasks/" + id + "/events?since=3");
+    auto artifacts = expect_ok(client.get("/api/tasks/" + id + "/artifacts"), 200);
+    keep("/api/tasks/" + id + "/artifacts", artifacts);
+    for (const auto& artifact : artifacts.as_array()) {
+      auto target = "/api/tasks/" + id + "/artifacts/" + url_encode(text(artifact, "name"));
+      auto bytes = client.get(target);
+      REQUIRE(bytes.status == 200);
+      out[target] = sha256_hex(bytes.body);
+    }
+    auto task = get_task(client, id);
+    if (!text(task.at("execution"), "plan_id").empty()) {
+      for (const char* phase : {"pre_execution", "during_execution", "post_execution"}) {
+        auto check =
+            client.post("/api/safety/check", json::object{{"task_id", id}, {"type", phase}});
+        auto envelope = json::parse(check.body).as_object();
+        envelope.erase("timestamp");  // when it was answered, not what
+        out[std::string("safety ") + phase + " " + id] =
+            std::to_string(check.status) + " " + json::serialize(envelope);
+      }
+    }
+  }
+  for (const auto& id : plan_ids) {
+    get("/api/plans/" + id);
+    keep("validate " + id, expect_ok(client.post("/api/plans/" + id + "/validate"), 200));
+  }
+  for (const char* list : {"/api/tasks", "/api/tasks?status=completed", "/api/tasks?status=pending",
+                           "/api/events", "/api/events?type=step_completed"}) {
+    json::array items;
+    for (const auto& p : get_all_pages(client, list, 3))
+      for (const auto& item : p.items) items.push_back(item);
+    keep(list, items);
+  }
+  keep("/api/events?task_id=" + task_ids.front(),
+       json::value_from(
+           flatten(get_all_pages(client, "/api/events?task_id=" + task_ids.front(), 4))));
+  keep("/api/statistics", stable_statistics(client));
+  return out;
+}
+
+/// The events of a task as a WebSocket subscription with since=0 replays them.
+std::vector<json::value> replayed_over_websocket(const engine& e, const std::string& task_id,
+                                                 std::size_t expected) {
+  ws_client ws("127.0.0.1", e.server.ws_port());
+  REQUIRE(ws.next(10s).has_value());  // connected
+  auto subscribed = ws.subscribe(task_id, 0);
+  INFO(json::serialize(subscribed));
+  REQUIRE(text(subscribed, "type") == "subscribed");
+  std::vector<json::value> events;
+  while (events.size() < expected) {
+    auto message = ws.next(10s);
+    REQUIRE(message.has_value());
+    REQUIRE(text(*message, "type") == "task_event");
+    events.push_back(message->at("event"));
+  }
+  return events;
+}
+
+void require_same(const answers& before, const answers& after) {
+  REQUIRE(before.size() == after.size());
+  for (const auto& [what, answer] : before) {
+    INFO(what);
+    auto found = after.find(what);
+    REQUIRE(found != after.end());
+    CHECK(found->second == answer);
+  }
+}
+
+TEST_CASE("Tasks and events that left memory are answered exactly as before from the store",
+          "[e2e][durability]") {
+  temp_dir data;
+  std::vector<std::string> task_ids, plan_ids;
+  answers from_memory;
+  std::vector<json::value> replay_from_memory;
+  {
+    engine first(on_data_dir(data.path()));
+    auto& client = first.client;
+    for (const char* environment : {"staging", "dev", "staging"}) {
+      auto id =
+          text(create_task(client, task_body("aws", environment, {"vpc", "rds", "s3"})), "id");
+      auto done = expect_ok(client.post("/api/tasks/" + id + "/execute?wait=true"), 200);
+      REQUIRE(text(done.at("task"), "status") == "completed");
+      task_ids.push_back(id);
+      plan_ids.push_back(text(done.at("task").at("execution"), "plan_id"));
+    }
+    auto cancelled = text(create_task(client, task_body("aws", "dev", {"s3"})), "id");
+    expect_ok(client.post("/api/tasks/" + cancelled + "/cancel"), 200);
+    task_ids.push_back(cancelled);
+    task_ids.push_back(text(create_task(client, task_body("azure", "dev", {"vnet"})), "id"));
+    auto standalone = expect_ok(
+        client.post(
+            "/api/plans/generate",
+            json::object{{"type", "generate"},
+                         {"context", task_body("aws", "dev", {"vpc", "s3"}).at("context")}}),
+        {200, 201});
+    plan_ids.push_back(text(standalone, "id"));
+    from_memory = read_everything(client, task_ids, plan_ids);
+    auto rest = task_events(client, task_ids.front());
+    replay_from_memory = replayed_over_websocket(first, task_ids.front(), rest.size());
+    REQUIRE(first.server.stop(SIGTERM, 10s).exited);
+  }
+
+  // Nothing terminal kept in memory, one event: every read goes to the store.
+  engine second(on_data_dir(data.path(), {"--retain-tasks", "0", "--retain-events", "1"}));
+  auto& client = second.client;
+  auto memory = expect_ok(client.get("/api/statistics"), 200).at("in_memory");
+  INFO("in memory after the restart: " << json::serialize(memory));
+  CHECK(memory.at("tasks").to_number<int64_t>() == 1);  // the pending task
+  CHECK(memory.at("events").to_number<int64_t>() == 1);
+
+  require_same(from_memory, read_everything(client, task_ids, plan_ids));
+  CHECK(replayed_over_websocket(second, task_ids.front(), replay_from_memory.size()) ==
+        replay_from_memory);
+
+  // Live: a task that ends leaves memory once the next one ends, and reads
+  // of it stay the same.
+  auto run = [&](const char* environment) {
+    auto id = text(create_task(client, task_body("aws", environment, {"vpc"})), "id");
+    auto done = expect_ok(client.post("/api/tasks/" + id + "/execute?wait=true"), 200);
+    REQUIRE(text(done.at("task"), "status") == "completed");
+    return id;
+  };
+  auto earlier = run("staging");
+  auto earlier_answers = read_everything(client, {earlier}, {});
+  run("dev");
+  run("dev");
+  auto after = expect_ok(client.get("/api/statistics"), 200).at("in_memory");
+  INFO("in memory after more tasks: " << json::serialize(after));
+  CHECK(after.at("tasks").to_number<int64_t>() <= 2);  // the pending one and the newest
+  CHECK(after.at("events").to_number<int64_t>() == 1);
+  auto earlier_again = read_everything(client, {earlier}, {});
+  // The lists and statistics moved on; the task's own answers did not.
+  for (const auto& [what, answer] : earlier_answers)
+    if (what.rfind("/api/tasks/" + earlier, 0) == 0 || what.rfind("safety", 0) == 0) {
+      INFO(what);
+      CHECK(earlier_again.at(what) == answer);
+    }
+}
+
+}  // namespace
+}  // namespace ce::e2e

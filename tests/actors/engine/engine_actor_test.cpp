@@ -11,8 +11,8 @@
 
 #include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
-#include "actors/store/store_actor.hpp"
 #include "actors/executor/artifacts.hpp"
+#include "actors/store/store_actor.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -42,11 +42,11 @@ struct fixture {
                           store::group_commit_options{});  // memory-only
     bus = system->spawn(events::event_bus_behavior);
     events = system->spawn(events::event_log_behavior, std::string("test"), bus, store,
-                           std::vector<event>{});
+                           store_reader_actor{}, events::event_log_start{});
     engine::engine_runtime runtime;
     runtime.node_id = "test";
     runtime.task.artifacts_root = data.path();
-    engine = system->spawn(engine::engine_behavior, events, store, runtime,
+    engine = system->spawn(engine::engine_behavior, events, store, store_reader_actor{}, runtime,
                            std::shared_ptr<store::recovered_state>{});
   }
   ~fixture() {
@@ -130,7 +130,8 @@ TEST_CASE("a staging task runs from pending to completed with real artifacts", "
   // validate_requirements, 3 generates, validate, best practices, documentation
   CHECK(out.results.size() == 7);
 
-  auto artifacts = f.ask<std::vector<artifact>>(f.engine, atoms::list_artifacts::value, f.caller, t.id);
+  auto artifacts =
+      f.ask<std::vector<artifact>>(f.engine, atoms::list_artifacts::value, f.caller, t.id);
   std::set<std::string> names;
   for (const auto& a : artifacts) {
     names.insert(a.name);
@@ -142,9 +143,9 @@ TEST_CASE("a staging task runs from pending to completed with real artifacts", "
   auto types = types_of(f.events_of(t.id));
   REQUIRE(types.front() == "task_created");
   CHECK(types.back() == "task_completed");
-  for (const char* expected : {"planning_started", "plan_generated", "safety_checks_completed",
-                               "plan_approved", "execution_started", "step_started",
-                               "step_completed", "verification_completed"})
+  for (const char* expected :
+       {"planning_started", "plan_generated", "safety_checks_completed", "plan_approved",
+        "execution_started", "step_started", "step_completed", "verification_completed"})
     CHECK(has(types, expected));
   auto list = f.events_of(t.id);
   for (size_t i = 1; i < list.size(); ++i) CHECK(list[i].seq > list[i - 1].seq);
@@ -190,8 +191,8 @@ TEST_CASE("a rejected plan ends its task cancelled with the reason", "[engine]")
 TEST_CASE("a step actor that throws fails its task with the reason; the node keeps serving",
           "[engine]") {
   fixture f;
-  auto crashing = f.create("staging", {"vpc", "eks"},
-                           R"({"simulate": {"crash_step": "generate_eks"}})");
+  auto crashing =
+      f.create("staging", {"vpc", "eks"}, R"({"simulate": {"crash_step": "generate_eks"}})");
   auto out = f.ask<execution_outcome>(f.engine, atoms::execute_wait::value, f.caller, crashing.id);
   REQUIRE(out.subject.status == task_status::failed);
   REQUIRE_FALSE(out.subject.result.errors.empty());
@@ -229,7 +230,8 @@ TEST_CASE("cancel ends a pending task; a finished task cannot be cancelled or re
   CHECK(again.code() == static_cast<uint8_t>(errc::wrong_state));
   auto rerun = f.ask_error<task>(f.engine, atoms::execute::value, f.caller, t.id);
   CHECK(rerun.code() == static_cast<uint8_t>(errc::wrong_state));
-  auto missing = f.ask_error<task>(f.engine, atoms::get_task::value, f.caller, std::string("task_nope"));
+  auto missing =
+      f.ask_error<task>(f.engine, atoms::get_task::value, f.caller, std::string("task_nope"));
   CHECK(missing.code() == static_cast<uint8_t>(errc::not_found));
 }
 

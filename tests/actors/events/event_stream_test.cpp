@@ -23,15 +23,16 @@ struct recording_sink : event_sink {
   std::vector<std::string> control;  // subscribed/unsubscribed/error frames
   void deliver(std::shared_ptr<const std::string> frame, uint64_t seq) override {
     std::lock_guard<std::mutex> guard{mutex};
-    if (seq > 0) seqs.push_back(seq);
-    else control.push_back(*frame);
+    if (seq > 0)
+      seqs.push_back(seq);
+    else
+      control.push_back(*frame);
     changed.notify_all();
   }
   bool wait_for_seq(uint64_t seq) {
     std::unique_lock<std::mutex> lock{mutex};
-    return changed.wait_for(lock, std::chrono::seconds(30), [&] {
-      return !seqs.empty() && seqs.back() >= seq;
-    });
+    return changed.wait_for(lock, std::chrono::seconds(30),
+                            [&] { return !seqs.empty() && seqs.back() >= seq; });
   }
 };
 
@@ -44,8 +45,7 @@ event make(const std::string& task_id) {
 
 }  // namespace
 
-TEST_CASE("a replay from since followed by live events has no gap and no duplicate",
-          "[events]") {
+TEST_CASE("a replay from since followed by live events has no gap and no duplicate", "[events]") {
   caf::actor_system_config cfg;
   cfg.set("logger.console", caf::atom("none"));
   caf::actor_system system{cfg};
@@ -53,7 +53,7 @@ TEST_CASE("a replay from since followed by live events has no gap and no duplica
                             store::group_commit_options{});  // memory-only
   auto bus = system.spawn(events::event_bus_behavior);
   auto log = system.spawn(events::event_log_behavior, std::string("n"), bus, store,
-                          std::vector<event>{});
+                          store_reader_actor{}, events::event_log_start{});
 
   // 2,000 events, the subscription lands somewhere in the middle of them.
   constexpr uint64_t total = 2000;
@@ -65,7 +65,7 @@ TEST_CASE("a replay from since followed by live events has no gap and no duplica
   while (visible == 0 && std::chrono::steady_clock::now() < deadline) {
     caf::scoped_actor self{system};
     self->request(log, std::chrono::seconds(10), atoms::count_events::value)
-        .receive([&](uint64_t n) { visible = n; }, [](caf::error&) {});
+        .receive([&](uint64_t n, uint64_t) { visible = n; }, [](caf::error&) {});
   }
   REQUIRE(visible > 0);
   auto sink = std::make_shared<recording_sink>();
@@ -96,7 +96,7 @@ TEST_CASE("an unknown task id is refused with an error frame and no subscription
                             store::group_commit_options{});  // memory-only
   auto bus = system.spawn(events::event_bus_behavior);
   auto log = system.spawn(events::event_log_behavior, std::string("n"), bus, store,
-                          std::vector<event>{});
+                          store_reader_actor{}, events::event_log_start{});
   auto sink = std::make_shared<recording_sink>();
   caf::anon_send(log, atoms::subscribe::value, event_sink_ptr{sink}, std::string("nope"), false,
                  uint64_t{0});
@@ -104,7 +104,7 @@ TEST_CASE("an unknown task id is refused with an error frame and no subscription
   uint64_t subscriptions = 99;
   // The bus hears from the log in order, so once it answers, the subscribe was decided.
   self->request(log, std::chrono::seconds(10), atoms::count_events::value)
-      .receive([](uint64_t) {}, [](caf::error&) {});
+      .receive([](uint64_t, uint64_t) {}, [](caf::error&) {});
   self->request(bus, std::chrono::seconds(10), atoms::count_subscribers::value)
       .receive([&](uint64_t n) { subscriptions = n; }, [](caf::error&) {});
   CHECK(subscriptions == 0);

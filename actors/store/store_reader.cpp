@@ -1,0 +1,78 @@
+#include "actors/store/store_reader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "messages/errors.hpp"
+
+namespace ce::store {
+
+namespace {
+
+/// Runs a read; a database failure is logged and answered as unavailable
+/// instead of taking the reader down.
+template <class Read>
+auto guarded(const std::string& what, Read read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const std::exception& e) {
+    spdlog::error("store reader: {} failed: {}", what, e.what());
+    return make_error(errc::unavailable, std::string("the store could not be read: ") + e.what());
+  }
+}
+
+caf::error foreign_cursor() {
+  return make_error(errc::invalid_input, "cursor is not one this server handed out");
+}
+
+}  // namespace
+
+store_reader_actor::behavior_type store_reader_behavior(
+    store_reader_actor::stateful_pointer<store_reader_state> self,
+    std::shared_ptr<sqlite_store> db) {
+  self->state.db = std::move(db);  // from here on only this actor touches it
+  auto* store = self->state.db.get();
+  return {
+      [store](atoms::get_task, const std::string& id) -> caf::result<stored_task> {
+        return guarded("reading task " + id, [&]() -> caf::result<stored_task> {
+          stored_task out;
+          if (store->find_task(id, out)) return out;
+          return make_error(errc::not_found, "task " + id + " does not exist");
+        });
+      },
+      [store](atoms::get_plan, const std::string& id) -> caf::result<plan> {
+        return guarded("reading plan " + id, [&]() -> caf::result<plan> {
+          plan out;
+          if (store->find_plan(id, out)) return out;
+          return make_error(errc::not_found, "plan " + id + " does not exist");
+        });
+      },
+      [store](atoms::list_tasks, const task_query& query) -> caf::result<task_page> {
+        return guarded("listing tasks", [&]() -> caf::result<task_page> {
+          task_page out;
+          if (store->list_tasks(query, out)) return out;
+          return foreign_cursor();
+        });
+      },
+      [store](atoms::list_events, const event_query& query) -> caf::result<event_page> {
+        return guarded("listing events", [&]() -> caf::result<event_page> {
+          event_page out;
+          if (store->list_events(query, out)) return out;
+          return foreign_cursor();
+        });
+      },
+      [store](atoms::task_events, const std::string& task_id,
+              uint64_t since) -> caf::result<std::vector<event>> {
+        return guarded("reading events of " + task_id, [&]() -> caf::result<std::vector<event>> {
+          return store->task_events(task_id, since);
+        });
+      },
+      [store](atoms::events_after, uint64_t since,
+              uint64_t limit) -> caf::result<std::vector<event>> {
+        return guarded("reading events", [&]() -> caf::result<std::vector<event>> {
+          return store->events_after(since, limit);
+        });
+      },
+  };
+}
+
+}  // namespace ce::store
