@@ -244,9 +244,9 @@ store = "sqlite"              # sqlite (durable) | memory (benchmarks and tests:
 commit-batch = 512            # group commit: most changes in one transaction
 commit-delay-us = 2000        # group commit: longest a change waits for its transaction
 auto-resume = true            # resume interrupted tasks at start
-retain-tasks = 10000          # terminal tasks kept in memory; the rest are read from the store
+retain-tasks = 1000           # terminal tasks kept in memory; the rest are read from the store
 retain-age = 3600             # seconds a terminal task stays in memory after it ended or was read
-retain-events = 100000        # newest events kept in memory; older ones are read from the store
+retain-events = 20000         # newest events kept in memory; older ones are read from the store
 
 # -- engine
 # node-id = "node-a"          # default: derived from host name and port, env NODE_ID

@@ -27,9 +27,9 @@ struct settings {
   std::size_t commit_batch = 512;  // change sets per transaction at most
   int64_t commit_delay_us = 2000;  // a change waits at most this long for its commit
   bool auto_resume = true;         // resume interrupted tasks at start
-  int64_t retain_tasks = 10000;    // terminal tasks kept in memory (the store keeps all)
+  int64_t retain_tasks = 1000;     // terminal tasks kept in memory (the store keeps all)
   int64_t retain_age_s = 3600;     // nor longer than this since they ended or were read
-  int64_t retain_events = 100000;  // newest events kept in memory
+  int64_t retain_events = 20000;   // newest events kept in memory
   // -- engine
   std::string node_id;    // empty: derived from host name and port
   int actor_threads = 0;  // 0: CAF default (one per core)

@@ -34,6 +34,11 @@ using verified = caf::atom_constant<caf::atom("verified")>;
 using start = caf::atom_constant<caf::atom("start")>;
 using deadline = caf::atom_constant<caf::atom("deadline")>;
 
+// task actor -> timer, timer -> itself
+using arm = caf::atom_constant<caf::atom("arm")>;
+using disarm = caf::atom_constant<caf::atom("disarm")>;
+using tick = caf::atom_constant<caf::atom("tick")>;
+
 // task actor -> children
 using make_plan = caf::atom_constant<caf::atom("make_plan")>;
 using pre_check = caf::atom_constant<caf::atom("pre_check")>;

@@ -40,8 +40,10 @@ using store_reader_actor = caf::typed_actor<
     /// A plan (not_found if unknown).
     caf::replies_to<atoms::get_plan, std::string>::with<plan>,
     /// One page of tasks, newest first (invalid_input for a foreign cursor).
+    /// Without a filter, `total` is left 0: the asker knows it.
     caf::replies_to<atoms::list_tasks, task_query>::with<task_page>,
-    /// One page of events, newest first (invalid_input for a foreign cursor).
+    /// One page of events, newest first (invalid_input for a foreign cursor);
+    /// `total` as for list_tasks.
     caf::replies_to<atoms::list_events, event_query>::with<event_page>,
     /// A task's events with seq > since, oldest first.
     caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
@@ -159,8 +161,18 @@ using task_actor = caf::typed_actor<
     caf::replies_to<atoms::cancel, std::string>::with<task>,
     /// From the safety monitor: a during-execution check failed.
     caf::reacts_to<atoms::violation, safety_check_result>,
-    /// Timer: the execution timeout of generation N fired.
+    /// From the timer: the deadline armed with this token is due.
     caf::reacts_to<atoms::deadline, uint64_t>>;
+
+/// The node's timer for long deadlines (see actors/timer/timer_actor.hpp):
+/// it keeps only weak references, so a finished task actor is freed at once.
+using timer_actor = caf::typed_actor<
+    /// Send (deadline, token) to the task actor after `delay` unless disarmed.
+    caf::reacts_to<atoms::arm, task_actor, uint64_t, caf::timespan>,
+    /// Forget every deadline of this task actor (it ended).
+    caf::reacts_to<atoms::disarm, task_actor>,
+    /// Its own wake-up for the deadlines due at this time (steady clock ticks).
+    caf::reacts_to<atoms::tick, int64_t>>;
 
 /// Child: makes the plan.
 using planner_actor = caf::typed_actor<caf::replies_to<atoms::make_plan, plan_job>::with<plan>>;

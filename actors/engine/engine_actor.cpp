@@ -5,6 +5,7 @@
 
 #include "actors/planner/planner.hpp"
 #include "actors/safety/safety_checks.hpp"
+#include "actors/timer/timer_actor.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -93,16 +94,6 @@ caf::result<T> read_plan(self_ptr self, const std::string& id, Answer answer) {
   with_plan(
       self, id, [=](const plan& p) mutable { deliver<T>(promise, answer(p)); },
       [=](caf::error& err) mutable { promise.deliver(err); });
-  return promise;
-}
-
-/// Forwards a list query to the store reader and relays its answer.
-template <class Page, class Query, class Atom>
-caf::result<Page> ask_reader(self_ptr self, Atom tag, const Query& query) {
-  auto promise = self->make_response_promise<Page>();
-  self->request(self->state.reader, read_timeout, tag, query)
-      .then([=](Page& page) mutable { promise.deliver(std::move(page)); },
-            [=](caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 
@@ -392,6 +383,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
   self->state.reader = std::move(reader);
   self->state.runtime = std::move(runtime);
   self->state.started_at = now_ms();
+  // One timer for the long deadlines of every task; it ends with the engine.
+  if (!self->state.runtime.task.timers)
+    self->state.runtime.task.timers = self->spawn<caf::linked>(timer::timer_behavior);
   auto keep = self->state.runtime.keep;
   keep.enabled = static_cast<bool>(self->state.reader);  // evicted tasks must be readable
   self->state.registry = task_registry{keep};
@@ -470,7 +464,19 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       [=](atoms::list_tasks, const caller_identity&,
           const task_query& query) -> caf::result<task_page> {
         // With a store, lists are indexed queries over every task there is.
-        if (self->state.reader) return ask_reader<task_page>(self, atoms::list_tasks::value, query);
+        if (self->state.reader) {
+          bool filtered = !query.user_id.empty() || !query.status.empty() || !query.type.empty() ||
+                          !query.prio.empty();
+          auto promise = self->make_response_promise<task_page>();
+          self->request(self->state.reader, read_timeout, atoms::list_tasks::value, query)
+              .then(
+                  [=](task_page& page) mutable {
+                    if (!filtered) page.total = self->state.registry.total_tasks();
+                    promise.deliver(std::move(page));
+                  },
+                  [=](caf::error& err) mutable { promise.deliver(err); });
+          return promise;
+        }
         task_page page;
         if (!self->state.registry.list(query, page))
           return make_error(errc::invalid_input, "cursor is not one this server handed out");

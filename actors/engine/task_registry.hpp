@@ -28,7 +28,7 @@ struct retention {
   bool enabled = false;  // false: everything stays (memory-only mode)
   // At most this many terminal tasks and standalone plans (but the one just
   // finished or read stays until the next one, even with 0).
-  std::size_t terminal_tasks = 10000;
+  std::size_t terminal_tasks = 1000;
   timestamp_ms max_age_ms = 3600 * 1000;  // none older than this (since it ended / was read)
 };
 
@@ -72,6 +72,8 @@ class task_registry {
   /// Statistics at time `now`.
   engine_statistics statistics(timestamp_ms now) const;
 
+  /// Every task the node has, in memory or not.
+  uint64_t total_tasks() const { return total_tasks_; }
   /// Tasks and plans held in memory now.
   std::size_t tasks_in_memory() const { return tasks_.size(); }
   std::size_t plans_in_memory() const { return plans_.size(); }

@@ -191,9 +191,14 @@ event_log_actor::behavior_type event_log_behavior(
         // With a store, pages are indexed queries over every event there is.
         if (self->state.reader) {
           auto promise = self->make_response_promise<event_page>();
+          bool filtered = !query.task_id.empty() || !query.type.empty();
           self->request(self->state.reader, read_timeout, atoms::list_events::value, query)
-              .then([=](event_page& page) mutable { promise.deliver(std::move(page)); },
-                    [=](caf::error& err) mutable { promise.deliver(err); });
+              .then(
+                  [=](event_page& page) mutable {
+                    if (!filtered) page.total = self->state.log.total();
+                    promise.deliver(std::move(page));
+                  },
+                  [=](caf::error& err) mutable { promise.deliver(err); });
           return promise;
         }
         event_page page;

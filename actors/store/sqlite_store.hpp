@@ -72,9 +72,12 @@ class sqlite_store {
   /// False if unknown.
   bool find_plan(const std::string& plan_id, plan& out);
   /// Newest first, filtered; false (out untouched) for a malformed cursor.
-  bool list_tasks(const task_query& query, task_page& out);
-  /// Newest first, optionally of one task and/or type; false for a malformed cursor.
-  bool list_events(const event_query& query, event_page& out);
+  /// `total` counts the matches; without a filter it is left 0 unless
+  /// `count_all` (counting every row is slow; a node knows that number).
+  bool list_tasks(const task_query& query, task_page& out, bool count_all = true);
+  /// Newest first, optionally of one task and/or type; false for a malformed
+  /// cursor. `total` as for list_tasks.
+  bool list_events(const event_query& query, event_page& out, bool count_all = true);
   /// The task's events with seq > since, oldest first.
   std::vector<event> task_events(const std::string& task_id, uint64_t since);
   /// Events with seq > since, oldest first; only the newest `limit` of them.

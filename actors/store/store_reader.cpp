@@ -49,14 +49,14 @@ store_reader_actor::behavior_type store_reader_behavior(
       [store](atoms::list_tasks, const task_query& query) -> caf::result<task_page> {
         return guarded("listing tasks", [&]() -> caf::result<task_page> {
           task_page out;
-          if (store->list_tasks(query, out)) return out;
+          if (store->list_tasks(query, out, false)) return out;  // the engine knows the total
           return foreign_cursor();
         });
       },
       [store](atoms::list_events, const event_query& query) -> caf::result<event_page> {
         return guarded("listing events", [&]() -> caf::result<event_page> {
           event_page out;
-          if (store->list_events(query, out)) return out;
+          if (store->list_events(query, out, false)) return out;  // the log knows the total
           return foreign_cursor();
         });
       },

@@ -78,9 +78,20 @@ std::vector<std::string> artifact_names(self_ptr self) {
   return {names.begin(), names.end()};
 }
 
-/// Stops every child still running (steps, monitor) and leaves.
+/// Arms the execution timeout with the timer (a delayed_send would keep this
+/// actor alive until it is due, however early the task ends).
+void arm_execution_timeout(self_ptr self) {
+  auto& st = self->state;
+  ++st.deadline_generation;
+  self->send(st.runtime.timers, atoms::arm::value, caf::actor_cast<task_actor>(self),
+             st.deadline_generation,
+             caf::timespan{std::chrono::seconds(st.runtime.policy.execution_timeout_s)});
+}
+
+/// Stops every child still running (steps, monitor), drops its deadlines and leaves.
 void finish(self_ptr self) {
-  ++self->state.deadline_generation;  // a pending deadline becomes stale
+  ++self->state.deadline_generation;  // a deadline on its way becomes stale
+  self->send(self->state.runtime.timers, atoms::disarm::value, caf::actor_cast<task_actor>(self));
   for (auto& [addr, step] : self->state.running)
     self->send_exit(step.handle, caf::exit_reason::kill);
   self->state.running.clear();
@@ -256,9 +267,7 @@ void begin_execution(self_ptr self) {
                {{"plan_id", st.the_plan.id},
                 {"execution_id", st.execution_id},
                 {"steps", st.the_plan.steps.size()}});
-  // The execution timeout is a timer owned by this actor.
-  self->delayed_send(self, std::chrono::seconds(st.runtime.policy.execution_timeout_s),
-                     atoms::deadline::value, st.deadline_generation);
+  arm_execution_timeout(self);
   st.scheduler.emplace(st.the_plan.steps);
   schedule_steps(self);
 }
@@ -502,8 +511,7 @@ void resume_execution(self_ptr self) {
   st.monitor =
       self->spawn<caf::monitored>(safety::safety_monitor_behavior,
                                   caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
-  self->delayed_send(self, std::chrono::seconds(st.runtime.policy.execution_timeout_s),
-                     atoms::deadline::value, st.deadline_generation);
+  arm_execution_timeout(self);
   st.scheduler.emplace(st.the_plan.steps);
   for (const auto& id : done) st.scheduler->mark_already_done(id);
   schedule_steps(self);

@@ -23,6 +23,7 @@ struct task_runtime {
   safety::safety_policy policy;
   std::string driver = "simulated";
   std::chrono::milliseconds child_timeout{std::chrono::minutes(10)};
+  timer_actor timers;  // long deadlines (the execution timeout)
 };
 
 /// Where a task actor restarted after a crash picks up.
@@ -50,15 +51,14 @@ struct task_state {
   event_log_actor events;
   task_runtime runtime;
   id_generator ids;
-  uint64_t deadline_generation = 0;
+  uint64_t deadline_generation = 0;  // token of the armed execution timeout
   std::string execution_id;
   recovered_execution recovered;
   static inline const char* name = "task";
 };
 
-task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self,
-                                        task initial, engine_actor engine,
-                                        event_log_actor events, task_runtime runtime,
-                                        recovered_execution recovered);
+task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state> self, task initial,
+                                        engine_actor engine, event_log_actor events,
+                                        task_runtime runtime, recovered_execution recovered);
 
 }  // namespace ce::tasks
