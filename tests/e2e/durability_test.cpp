@@ -37,7 +37,7 @@ constexpr auto refusal_deadline = 15s;
 /// How many kill -9 rounds the crash test runs (issue 4: "repeat a few times").
 constexpr int crash_rounds = 3;
 /// Client threads driving load in each round.
-constexpr int load_clients = 4;
+constexpr int load_clients = 6;
 
 /// A temporary directory removed at the end of the test (kept when
 /// CE_E2E_KEEP_DATA is set, for looking at a failure).
@@ -447,13 +447,18 @@ uint32_t crash_test_seed() {
 
 /// One round: load, kill -9 after `kill_after`, inspect with auto-resume off,
 /// then restart with auto-resume on and check that recovery finishes the work.
-void crash_round(uint32_t seed, std::chrono::milliseconds kill_after) {
+void crash_round(uint32_t seed, std::chrono::milliseconds kill_after,
+                 const std::vector<std::string>& settings) {
+  auto with = [&](std::vector<std::string> more) {
+    more.insert(more.end(), settings.begin(), settings.end());
+    return more;
+  };
   temp_dir data;
   std::vector<client_log> logs(load_clients);
   websocket_log ws_log;
   std::string server_errors;
   {
-    server_process server(on_data_dir(data.path()));
+    server_process server(on_data_dir(data.path(), with({})));
     ws_client ws("127.0.0.1", server.ws_port());
     auto answer = ws.subscribe("*");
     REQUIRE(message_type(answer) == "subscribed");
@@ -503,7 +508,7 @@ void crash_round(uint32_t seed, std::chrono::milliseconds kill_after) {
   std::set<std::string> files_changed_at_kill;  // in-flight tasks with a file off its checksum
   int64_t old_max_seq = 0;
   {
-    engine inspector(on_data_dir(data.path(), auto_resume_off));
+    engine inspector(on_data_dir(data.path(), with(auto_resume_off)));
     auto& client = inspector.client;
     for (const auto& task : all_tasks(client))
       status_at_restart[text(task, "id")] = text(task, "status");
@@ -576,7 +581,7 @@ void crash_round(uint32_t seed, std::chrono::milliseconds kill_after) {
   }
 
   // Now with auto-resume: every interrupted task is finished.
-  engine recovered(on_data_dir(data.path()));
+  engine recovered(on_data_dir(data.path(), with({})));
   auto& client = recovered.client;
   auto tasks = wait_until_nothing_in_flight(client);
   REQUIRE(tasks.size() == status_at_restart.size());
@@ -637,15 +642,21 @@ TEST_CASE("After kill -9 under load nothing acknowledged is lost and interrupted
   auto seed = crash_test_seed();
   std::cout << "crash test seed " << seed << " (set CE_E2E_SEED to repeat)" << std::endl;
   std::mt19937 rng(seed);
-  // Kill moments 0.3-2 s after the load starts (issue 4: "a random moment").
-  std::uniform_int_distribution<int> kill_after_ms(300, 2000);
+  // Kill moments 4-12 s after the load starts (issue 4: "a random moment"), so that
+  // the rounds drive a few thousand tasks in all.
+  std::uniform_int_distribution<int> kill_after_ms(4000, 12000);
   for (int round = 1; round <= crash_rounds; ++round) {
     auto kill_after = std::chrono::milliseconds(kill_after_ms(rng));
     auto round_seed = static_cast<uint32_t>(rng());
+    // Every other round keeps almost nothing in memory: the load, the
+    // inspection and the recovery then read from the store.
+    std::vector<std::string> settings;
+    if (round % 2 == 0) settings = {"--retain-tasks", "20", "--retain-events", "200"};
     std::cout << "round " << round << ": kill -9 after " << kill_after.count() << " ms"
-              << std::endl;
-    INFO("seed " << seed << ", round " << round << ", kill after " << kill_after.count() << " ms");
-    crash_round(round_seed, kill_after);
+              << (settings.empty() ? "" : ", small retention") << std::endl;
+    INFO("seed " << seed << ", round " << round << ", kill after " << kill_after.count()
+                 << " ms, settings " << (settings.empty() ? "default" : "small retention"));
+    crash_round(round_seed, kill_after, settings);
   }
 }
 
