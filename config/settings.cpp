@@ -122,6 +122,21 @@ void declare(CLI::App& app, settings& s) {
   last(app.add_option("--cost-anomaly-factor", s.cost_anomaly_factor,
                       "Post-execution: actual cost above estimate x factor is an anomaly")
            ->capture_default_str());
+  // supervision
+  last(app.add_option("--step-timeout", s.step_timeout_s,
+                      "Seconds one attempt of a step may take before its actor is killed")
+           ->capture_default_str());
+  last(app.add_option("--step-attempts", s.step_attempts,
+                      "Attempts per step when failures are transient (1: no retry)")
+           ->capture_default_str());
+  last(app.add_option("--retry-base-ms", s.retry_base_ms,
+                      "First retry backoff in ms; doubles per attempt, with jitter")
+           ->capture_default_str());
+  last(app.add_option("--retry-max-ms", s.retry_max_ms, "Longest retry backoff in ms")
+           ->capture_default_str());
+  last(app.add_option("--approval-timeout", s.approval_timeout_s,
+                      "Seconds a plan may wait for approval before its task ends cancelled")
+           ->capture_default_str());
   // logging
   last(app.add_option("--log-level", s.log_level,
                       "trace|debug|info|warn|error|critical|off (env LOG_LEVEL)")
@@ -169,6 +184,14 @@ std::vector<std::string> validate(const settings& s) {
   if (s.execution_timeout_s < 1)
     errors.emplace_back("--execution-timeout must be at least 1 second");
   if (s.cost_anomaly_factor < 1) errors.emplace_back("--cost-anomaly-factor must be at least 1");
+  if (s.step_timeout_s < 1) errors.emplace_back("--step-timeout must be at least 1 second");
+  if (s.step_attempts < 1 || s.step_attempts > 20)
+    errors.emplace_back("--step-attempts must be between 1 and 20");
+  if (s.retry_base_ms < 1 || s.retry_base_ms > 60000)
+    errors.emplace_back("--retry-base-ms must be between 1 and 60000");
+  if (s.retry_max_ms < s.retry_base_ms || s.retry_max_ms > 600000)
+    errors.emplace_back("--retry-max-ms must be between --retry-base-ms and 600000");
+  if (s.approval_timeout_s < 1) errors.emplace_back("--approval-timeout must be at least 1 second");
   if (!in(s.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"}))
     errors.emplace_back(
         "--log-level must be one of trace, debug, info, warn, error, critical, off");
@@ -262,6 +285,13 @@ approval-risk-threshold = "high"  # low|medium|high|critical
 max-resources-per-minute = 120
 execution-timeout = 3600      # seconds
 cost-anomaly-factor = 1.5
+
+# -- supervision
+step-timeout = 600            # seconds one attempt of a step may take; then its actor is killed
+step-attempts = 3             # attempts per step when failures are transient (1: no retry)
+retry-base-ms = 200           # first retry backoff; doubles per attempt, with jitter
+retry-max-ms = 5000           # longest retry backoff
+approval-timeout = 86400      # seconds a plan may wait for approval; then its task ends cancelled
 
 # -- logging
 log-level = "info"            # trace|debug|info|warn|error|critical|off, env LOG_LEVEL

@@ -43,6 +43,12 @@ struct settings {
   int max_resources_per_minute = 120;
   int64_t execution_timeout_s = 3600;
   double cost_anomaly_factor = 1.5;
+  // -- supervision
+  int64_t step_timeout_s = 600;        // one attempt of a step; then its actor is killed
+  int step_attempts = 3;               // attempts per step for transient failures (1: no retry)
+  int64_t retry_base_ms = 200;         // first backoff; doubles per attempt, with jitter
+  int64_t retry_max_ms = 5000;         // longest backoff
+  int64_t approval_timeout_s = 86400;  // a plan not approved by then ends its task cancelled
   // -- logging
   std::string log_level = "info";
 };

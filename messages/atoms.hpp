@@ -33,6 +33,7 @@ using verified = caf::atom_constant<caf::atom("verified")>;
 // engine -> task actor, task actor -> itself
 using start = caf::atom_constant<caf::atom("start")>;
 using deadline = caf::atom_constant<caf::atom("deadline")>;
+using retry_step = caf::atom_constant<caf::atom("retry_step")>;
 
 // task actor -> timer, timer -> itself
 using arm = caf::atom_constant<caf::atom("arm")>;

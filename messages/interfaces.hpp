@@ -161,6 +161,8 @@ using task_actor = caf::typed_actor<
     caf::replies_to<atoms::cancel, std::string>::with<task>,
     /// From the safety monitor: a during-execution check failed.
     caf::reacts_to<atoms::violation, safety_check_result>,
+    /// To itself: run this step again (its backoff is over).
+    caf::reacts_to<atoms::retry_step, std::string>,
     /// From the timer: the deadline armed with this token is due.
     caf::reacts_to<atoms::deadline, uint64_t>>;
 
@@ -181,8 +183,9 @@ using planner_actor = caf::typed_actor<caf::replies_to<atoms::make_plan, plan_jo
 using safety_monitor_actor = caf::typed_actor<
     /// The ten pre-execution checks on a plan.
     caf::replies_to<atoms::pre_check, plan>::with<safety_report>,
-    /// During execution: N resources created at time T; a violation is sent to the task.
-    caf::reacts_to<atoms::progress, int32_t, timestamp_ms>,
+    /// During execution: N resources created at time T. Answers whether the
+    /// task is still within its limits; a violation is also sent to the task.
+    caf::replies_to<atoms::progress, int32_t, timestamp_ms>::with<bool>,
     /// The three post-execution checks.
     caf::replies_to<atoms::post_check, plan, std::vector<execution_result>,
                     verification_result>::with<safety_report>>;

@@ -188,6 +188,11 @@ int run_node(const config::settings& settings) {
   runtime.task.artifacts_root = artifacts_root;
   runtime.task.policy = policy_from(settings);
   runtime.task.driver = settings.deployment_driver;
+  runtime.task.step_timeout = std::chrono::seconds(settings.step_timeout_s);
+  runtime.task.retry.max_attempts = settings.step_attempts;
+  runtime.task.retry.base_delay = std::chrono::milliseconds(settings.retry_base_ms);
+  runtime.task.retry.max_delay = std::chrono::milliseconds(settings.retry_max_ms);
+  runtime.task.approval_timeout = std::chrono::seconds(settings.approval_timeout_s);
   runtime.auto_resume = settings.auto_resume;
   runtime.keep.terminal_tasks = static_cast<std::size_t>(settings.retain_tasks);
   runtime.keep.max_age_ms = settings.retain_age_s * 1000;

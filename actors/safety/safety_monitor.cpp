@@ -10,11 +10,15 @@ safety_monitor_actor::behavior_type safety_monitor_behavior(
   return {
       [=](atoms::pre_check, const plan& p) { return run_pre_execution(p, self->state.policy); },
       [=](atoms::progress, int32_t resources_created, timestamp_ms at) {
-        if (self->state.violated) return;
+        // The task waits for this answer before it starts the next steps:
+        // nothing more is deployed once the rate is broken.
+        if (self->state.violated) return false;
         if (auto failed = self->state.monitor->on_resources_created(resources_created, at)) {
           self->state.violated = true;
           self->send(task, atoms::violation::value, *failed);
+          return false;
         }
+        return true;
       },
       [=](atoms::post_check, const plan& p, const std::vector<execution_result>& results,
           const verification_result& verification) {

@@ -74,13 +74,20 @@ bool can_transition(task_status from, task_status to) {
   if (is_terminal(from)) return false;
   if (to == s::cancelled || to == s::failed) return true;
   switch (from) {
-    case s::pending: return to == s::queued || to == s::planning;
-    case s::queued: return to == s::planning;
-    case s::planning: return to == s::awaiting_approval || to == s::executing;
-    case s::awaiting_approval: return to == s::executing;
-    case s::executing: return to == s::verifying;
-    case s::verifying: return to == s::completed;
-    default: return false;
+    case s::pending:
+      return to == s::queued || to == s::planning;
+    case s::queued:
+      return to == s::planning;
+    case s::planning:
+      return to == s::awaiting_approval || to == s::executing;
+    case s::awaiting_approval:
+      return to == s::executing;
+    case s::executing:
+      return to == s::verifying;
+    case s::verifying:
+      return to == s::completed;
+    default:
+      return false;
   }
 }
 

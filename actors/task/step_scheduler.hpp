@@ -13,7 +13,7 @@ namespace ce::task_logic {
 /// moment all of its dependencies completed; once any step failed, nothing
 /// new starts and the steps that never ran count as skipped.
 class step_scheduler {
-public:
+ public:
   explicit step_scheduler(const std::vector<plan_step>& steps);
 
   /// Steps that may start now; they are marked running.
@@ -32,10 +32,11 @@ public:
   std::vector<std::string> not_run() const;
   /// Stops starting new steps (cancel).
   void halt() { halted_ = true; }
+  bool halted() const { return halted_; }
 
   step_status status_of(const std::string& step_id) const;
 
-private:
+ private:
   struct node {
     std::vector<std::string> depends_on;
     step_status status = step_status::pending;

@@ -1,5 +1,7 @@
 #include "actors/task/task_actor.hpp"
 
+#include "actors/task/retry_policy.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -78,19 +80,32 @@ std::vector<std::string> artifact_names(self_ptr self) {
   return {names.begin(), names.end()};
 }
 
-/// Arms the execution timeout with the timer (a delayed_send would keep this
-/// actor alive until it is due, however early the task ends).
+/// Arms a deadline with the timer (a delayed_send would keep this actor alive
+/// until it is due, however early the task ends); returns its token.
+uint64_t arm_deadline(self_ptr self, caf::timespan after) {
+  auto token = ++self->state.last_token;
+  self->send(self->state.runtime.timers, atoms::arm::value, caf::actor_cast<task_actor>(self),
+             token, after);
+  return token;
+}
+
 void arm_execution_timeout(self_ptr self) {
+  self->state.execution_token =
+      arm_deadline(self, std::chrono::seconds(self->state.runtime.policy.execution_timeout_s));
+}
+
+/// The approval wait ends `approval_timeout` after the task began waiting
+/// (also across a restart).
+void arm_approval_expiry(self_ptr self) {
   auto& st = self->state;
-  ++st.deadline_generation;
-  self->send(st.runtime.timers, atoms::arm::value, caf::actor_cast<task_actor>(self),
-             st.deadline_generation,
-             caf::timespan{std::chrono::seconds(st.runtime.policy.execution_timeout_s)});
+  auto waited = std::chrono::milliseconds(std::max<int64_t>(0, now_ms() - st.current.updated_at));
+  auto left = std::max<caf::timespan>(caf::timespan::zero(), st.runtime.approval_timeout - waited);
+  st.approval_token = arm_deadline(self, left);
 }
 
 /// Stops every child still running (steps, monitor), drops its deadlines and leaves.
 void finish(self_ptr self) {
-  ++self->state.deadline_generation;  // a deadline on its way becomes stale
+  self->state.execution_token = self->state.approval_token = 0;  // any on its way is stale
   self->send(self->state.runtime.timers, atoms::disarm::value, caf::actor_cast<task_actor>(self));
   for (auto& [addr, step] : self->state.running)
     self->send_exit(step.handle, caf::exit_reason::kill);
@@ -143,10 +158,38 @@ void end_cancelled(self_ptr self, const std::string& who, const std::string& rea
 void start_verification(self_ptr self);
 void schedule_steps(self_ptr self);
 
+/// True if the step's error says it is worth another attempt.
+bool is_transient(const execution_result& result) {
+  auto details = codec::to_json(result.error.details);
+  auto* o = details.if_object();
+  auto* transient = o ? o->if_contains("transient") : nullptr;
+  return transient && transient->is_bool() && transient->get_bool();
+}
+
+/// A transient failure with attempts left: tells the stream and runs the
+/// step again after a backoff with jitter (the step stays running meanwhile).
+bool retry_later(self_ptr self, const plan_step& step, const execution_result& result) {
+  auto& st = self->state;
+  int attempt = st.attempts[step.id];
+  if (!task_logic::should_retry(st.runtime.retry, attempt, is_transient(result))) return false;
+  auto delay = task_logic::backoff_delay(st.runtime.retry, attempt, st.rng);
+  emit(self, "step_retrying",
+       {{"step_id", step.id},
+        {"action", step.action},
+        {"attempt", attempt + 1},
+        {"max_attempts", st.runtime.retry.max_attempts},
+        {"delay_ms", delay.count()},
+        {"error", result.error.message}});
+  // Short (seconds at most): a delayed message is fine here.
+  self->delayed_send(self, delay, atoms::retry_step::value, step.id);
+  return true;
+}
+
 void on_step_result(self_ptr self, const std::string& step_id, execution_result result) {
   auto* step = find_step(self, step_id);
   if (step == nullptr || step->status != step_status::running) return;  // already handled
   bool ok = result.status == execution_status::success;
+  if (!ok && retry_later(self, *step, result)) return;
   step->status = ok ? step_status::completed : step_status::failed;
   step->completed_at = result.completed_at ? result.completed_at : now_ms();
   step->duration_ms = step->completed_at - step->started_at;
@@ -173,14 +216,12 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
   finished.user_id = self->state.current.user_id;
 
   // Resources a deployment step created feed the during-execution monitor.
+  int32_t resources_created = 0;
   if (ok && !result.outputs.empty_object()) {
     auto outputs = codec::to_json(result.outputs);
-    if (auto* obj = outputs.if_object()) {
-      if (auto* n = obj->if_contains("resources_created"); n && n->is_number()) {
-        auto count = static_cast<int32_t>(n->to_number<double>());
-        if (count > 0) self->send(self->state.monitor, atoms::progress::value, count, now_ms());
-      }
-    }
+    if (auto* obj = outputs.if_object())
+      if (auto* n = obj->if_contains("resources_created"); n && n->is_number())
+        resources_created = static_cast<int32_t>(n->to_number<double>());
   }
   self->send(self->state.engine, atoms::step_finished::value, self->state.current.id, result,
              std::move(finished));
@@ -193,10 +234,25 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
     end_failed(self, {"step " + step_id + " (" + step->action + ") failed: " + error_text});
     return;
   }
+  if (resources_created > 0 && self->state.monitor) {
+    // The next steps start only once the monitor has seen these resources;
+    // a broken rate arrives as a violation and ends the task instead.
+    self->request(self->state.monitor, self->state.runtime.child_timeout, atoms::progress::value,
+                  resources_created, now_ms())
+        .then(
+            [=](bool within_limits) {
+              if (within_limits && !is_terminal(self->state.current.status)) schedule_steps(self);
+            },
+            [=](caf::error& err) {
+              end_failed(self, {"the safety monitor did not answer: " + render(self, err)});
+            });
+    return;
+  }
   schedule_steps(self);
 }
 
-void on_step_error(self_ptr self, const std::string& step_id, const std::string& why) {
+void on_step_error(self_ptr self, const std::string& step_id, const std::string& why,
+                   const char* code = "step_crashed") {
   auto* step = find_step(self, step_id);
   if (step == nullptr || step->status != step_status::running) return;
   execution_result r;
@@ -207,9 +263,65 @@ void on_step_error(self_ptr self, const std::string& step_id, const std::string&
   r.started_at = step->started_at;
   r.completed_at = now_ms();
   r.duration_ms = r.completed_at - r.started_at;
-  r.error.code = "step_crashed";
+  r.error.code = code;
   r.error.message = why;
   on_step_result(self, step_id, std::move(r));
+}
+
+/// Deployment steps may run an external process for minutes: they get their
+/// own thread, so a slow or hung one never holds up the actors of other tasks.
+bool runs_external_work(const plan_step& step) {
+  static const std::string suffix = "_deployment";  // plan, apply, verify, destroy
+  return step.action.size() > suffix.size() &&
+         step.action.compare(step.action.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// Spawns the executor-step child for one attempt of a step and supervises
+/// it: an answer, a crash (down message) or the step timeout, which kills it.
+void launch_step(self_ptr self, const std::string& step_id) {
+  auto& st = self->state;
+  auto* step = find_step(self, step_id);
+  int attempt = ++st.attempts[step_id];
+  json::object data{{"step_id", step_id}, {"action", step->action}};
+  if (!step->component.empty()) data["component"] = step->component;
+  if (attempt > 1) data["attempt"] = attempt;
+  emit(self, "step_started", std::move(data));
+
+  auto child =
+      runs_external_work(*step)
+          ? self->spawn<caf::monitored + caf::detached>(executor::step_behavior, st.runtime.driver)
+          : self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver);
+  st.running[child.address()] = {step_id, caf::actor_cast<caf::actor>(child)};
+  step_job job;
+  job.the_plan = st.the_plan;
+  job.step_id = step_id;
+  job.context = st.current.context;
+  job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+  job.completed = st.results;
+  job.result_id = st.ids.next("exec");
+  auto addr = child.address();
+  self->request(child, st.runtime.step_timeout, atoms::run_step::value, std::move(job))
+      .then(
+          [=](execution_result& r) {
+            self->state.running.erase(addr);
+            on_step_result(self, step_id, std::move(r));
+          },
+          [=](caf::error& err) {
+            // A crashed child also sends a down message carrying the
+            // exception text; that one reports. Only a timeout is ours.
+            if (err != caf::sec::request_timeout) return;
+            auto it = self->state.running.find(addr);
+            if (it != self->state.running.end()) {
+              self->send_exit(it->second.handle, caf::exit_reason::kill);
+              self->state.running.erase(it);
+            }
+            auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+                self->state.runtime.step_timeout);
+            on_step_error(self, step_id,
+                          "step " + step_id + " did not finish within its timeout of " +
+                              std::to_string(limit.count()) + " ms and was stopped",
+                          "step_timeout");
+          });
 }
 
 void schedule_steps(self_ptr self) {
@@ -218,40 +330,7 @@ void schedule_steps(self_ptr self) {
     auto* step = find_step(self, step_id);
     step->status = step_status::running;
     step->started_at = now_ms();
-    json::object data{{"step_id", step_id}, {"action", step->action}};
-    if (!step->component.empty()) data["component"] = step->component;
-    emit(self, "step_started", std::move(data));
-
-    auto child = self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver);
-    st.running[child.address()] = {step_id, caf::actor_cast<caf::actor>(child)};
-    step_job job;
-    job.the_plan = st.the_plan;
-    job.step_id = step_id;
-    job.context = st.current.context;
-    job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
-    job.completed = st.results;
-    job.result_id = st.ids.next("exec");
-    auto addr = child.address();
-    self->request(child, st.runtime.child_timeout, atoms::run_step::value, std::move(job))
-        .then(
-            [=](execution_result& r) {
-              self->state.running.erase(addr);
-              on_step_result(self, step_id, std::move(r));
-            },
-            [=](caf::error& err) {
-              // A crashed child also sends a down message carrying the
-              // exception text; that one reports. Only a timeout is ours.
-              if (err != caf::sec::request_timeout) return;
-              auto it = self->state.running.find(addr);
-              if (it != self->state.running.end()) {
-                self->send_exit(it->second.handle, caf::exit_reason::kill);
-                self->state.running.erase(it);
-              }
-              on_step_error(self, step_id,
-                            "step " + step_id + " did not finish within " +
-                                std::to_string(self->state.runtime.child_timeout.count()) +
-                                " ms and was stopped");
-            });
+    launch_step(self, step_id);
   }
   if (st.scheduler->finished() && !st.scheduler->failed_any()) start_verification(self);
 }
@@ -403,10 +482,13 @@ void after_pre_checks(self_ptr self, const safety_report& report) {
       if (r.requires_approval) reasons.push_back(r.message);
     json::array why;
     for (const auto& r : reasons) why.emplace_back(r);
+    auto expires = std::chrono::duration_cast<std::chrono::seconds>(st.runtime.approval_timeout);
     publish_task(self, "approval_required",
                  {{"plan_id", st.the_plan.id},
                   {"risk_level", std::string(to_string(st.the_plan.risk_level))},
-                  {"reasons", why}});
+                  {"reasons", why},
+                  {"expires_at", iso8601(st.current.updated_at + expires.count() * 1000)}});
+    arm_approval_expiry(self);
     return;
   }
   approve_plan(self, "policy", "");
@@ -535,6 +617,7 @@ void on_start(self_ptr self) {
         self->spawn<caf::monitored>(safety::safety_monitor_behavior,
                                     caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
     emit(self, "task_recovered", {{"status", "awaiting_approval"}, {"plan_id", st.the_plan.id}});
+    arm_approval_expiry(self);
     return;
   }
   resume_execution(self);
@@ -625,11 +708,31 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
         emit(self, "safety_violation", std::move(data));
         end_failed(self, {"safety violation (" + failed.check_id + "): " + failed.message});
       },
-      [=](atoms::deadline, uint64_t generation) {
-        if (generation != self->state.deadline_generation) return;
-        if (is_terminal(self->state.current.status)) return;
+      [=](atoms::retry_step, const std::string& step_id) {
+        auto& st = self->state;
+        auto* step = find_step(self, step_id);
+        // Cancelled, failed or timed out during the backoff: nothing to retry.
+        if (st.current.status != task_status::executing || step == nullptr ||
+            step->status != step_status::running || !st.scheduler || st.scheduler->halted())
+          return;
+        launch_step(self, step_id);
+      },
+      [=](atoms::deadline, uint64_t token) {
+        auto& st = self->state;
+        if (is_terminal(st.current.status) || token == 0) return;
+        if (token == st.approval_token && st.current.status == task_status::awaiting_approval) {
+          auto waited =
+              std::chrono::duration_cast<std::chrono::seconds>(st.runtime.approval_timeout);
+          auto reason = "approval not given within " + std::to_string(waited.count()) + " s";
+          st.the_plan.status = plan_status::rejected;
+          emit(self, "plan_rejected",
+               {{"plan_id", st.the_plan.id}, {"reason", reason}, {"rejected_by", "policy"}});
+          end_cancelled(self, "policy", "approval expired: " + reason);
+          return;
+        }
+        if (token != st.execution_token) return;
         auto msg = "execution exceeded its timeout of " +
-                   std::to_string(self->state.runtime.policy.execution_timeout_s) + " s";
+                   std::to_string(st.runtime.policy.execution_timeout_s) + " s";
         emit(self, "safety_violation", {{"check_id", "execution_timeout"}, {"message", msg}});
         end_failed(self, {"safety violation (execution_timeout): " + msg});
       },

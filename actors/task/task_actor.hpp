@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "actors/safety/safety_checks.hpp"
+#include "actors/task/retry_policy.hpp"
 #include "actors/task/step_scheduler.hpp"
 #include "messages/ids.hpp"
 #include "messages/interfaces.hpp"
@@ -22,8 +24,11 @@ struct task_runtime {
   std::string artifacts_root;  // <data-dir>/artifacts; each task writes below <root>/<task id>
   safety::safety_policy policy;
   std::string driver = "simulated";
-  std::chrono::milliseconds child_timeout{std::chrono::minutes(10)};
-  timer_actor timers;  // long deadlines (the execution timeout)
+  std::chrono::milliseconds child_timeout{std::chrono::minutes(10)};  // planner, verifier
+  caf::timespan step_timeout{std::chrono::minutes(10)};    // one attempt of a step; then killed
+  task_logic::retry_policy retry;                          // transient step failures
+  caf::timespan approval_timeout{std::chrono::hours(24)};  // then the task ends cancelled
+  timer_actor timers;                                      // long deadlines (the execution timeout)
 };
 
 /// Where a task actor restarted after a crash picks up.
@@ -51,9 +56,13 @@ struct task_state {
   event_log_actor events;
   task_runtime runtime;
   id_generator ids;
-  uint64_t deadline_generation = 0;  // token of the armed execution timeout
+  uint64_t last_token = 0;       // deadlines armed with the timer
+  uint64_t execution_token = 0;  // the execution timeout's (0: none)
+  uint64_t approval_token = 0;   // the approval expiry's (0: none)
   std::string execution_id;
   recovered_execution recovered;
+  std::unordered_map<std::string, int> attempts;  // step id -> attempts started
+  std::minstd_rand rng{std::random_device{}()};   // backoff jitter
   static inline const char* name = "task";
 };
 

@@ -1,0 +1,199 @@
+// Supervision (issue 5) against the real binary, driven by the simulated
+// driver's fault injection and synchronised on task states and events:
+// retries of transient failures, step and execution timeouts that kill what
+// overruns, approval expiry and the resource-rate abort.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/support/api.hpp"
+
+namespace ce::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+/// A deploy task (plan, apply and verify against the simulated driver) with
+/// `simulate` faults in its requirements.
+json::object deploy_with(json::object simulate, const std::string& environment = "staging") {
+  auto body = task_body("aws", environment, {"vpc", "s3"}, "deploy");
+  body["context"].as_object()["requirements"] = json::object{{"simulate", std::move(simulate)}};
+  return body;
+}
+
+std::vector<json::object> events_of(http_client& client, const std::string& task_id) {
+  auto events = expect_ok(client.get("/api/tasks/" + task_id + "/events"), 200);
+  std::vector<json::object> out;
+  for (const auto& e : events.as_array()) out.push_back(e.as_object());
+  return out;
+}
+
+std::vector<json::object> of_type(const std::vector<json::object>& events, const std::string& type,
+                                  const std::string& step_id = "") {
+  std::vector<json::object> out;
+  for (const auto& e : events)
+    if (text(e, "type") == type && (step_id.empty() || text(e.at("data"), "step_id") == step_id))
+      out.push_back(e);
+  return out;
+}
+
+std::string types(const std::vector<json::object>& events) {
+  std::string out;
+  for (const auto& e : events) out += text(e, "type") + " ";
+  return out;
+}
+
+/// Runs a task to its end with execute?wait=true; returns its final state.
+json::object run(http_client& client, const json::object& body, std::string& task_id) {
+  task_id = text(create_task(client, body), "id");
+  auto done = expect_ok(client.post("/api/tasks/" + task_id + "/execute?wait=true"), 200);
+  return done.at("task").as_object();
+}
+
+const std::vector<std::string> fast_retries{"--retry-base-ms", "20", "--retry-max-ms", "100"};
+
+TEST_CASE("A transient failure is retried with backoff and the task completes",
+          "[e2e][supervision][retry]") {
+  server_options options;
+  options.args = fast_retries;
+  engine e(options);
+  std::string id;
+  auto task = run(
+      e.client, deploy_with({{"fail_step", "apply"}, {"fail_times", 2}, {"transient", true}}), id);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "completed");
+  auto retries = of_type(events, "step_retrying", "apply_deployment");
+  REQUIRE(retries.size() == 2);
+  for (std::size_t i = 0; i < retries.size(); ++i) {
+    const auto& data = retries[i].at("data");
+    CHECK(data.at("attempt").to_number<int>() == static_cast<int>(i) + 2);
+    CHECK(data.at("max_attempts").to_number<int>() == 3);
+    auto delay = data.at("delay_ms").to_number<int>();
+    CHECK(delay >= 10);   // half of the 20 ms base at least
+    CHECK(delay <= 100);  // --retry-max-ms
+    CHECK_FALSE(text(data, "error").empty());
+  }
+  CHECK(of_type(events, "step_started", "apply_deployment").size() == 3);
+  CHECK(of_type(events, "step_failed").empty());
+  CHECK(of_type(events, "step_completed", "apply_deployment").size() == 1);
+}
+
+TEST_CASE("A permanent failure is not retried and fails the task", "[e2e][supervision][retry]") {
+  server_options options;
+  options.args = fast_retries;
+  engine e(options);
+  std::string id;
+  auto task = run(e.client, deploy_with({{"fail_step", "apply"}, {"error", "quota exceeded"}}), id);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  CHECK(of_type(events, "step_retrying").empty());
+  CHECK(of_type(events, "step_started", "apply_deployment").size() == 1);
+  auto failed = of_type(events, "step_failed", "apply_deployment");
+  REQUIRE(failed.size() == 1);
+  CHECK(text(failed.front().at("data"), "error").find("quota exceeded") != std::string::npos);
+}
+
+TEST_CASE("A transient failure that outlasts the attempts fails the task after them",
+          "[e2e][supervision][retry]") {
+  server_options options;
+  options.args = fast_retries;
+  options.args.insert(options.args.end(), {"--step-attempts", "2"});
+  engine e(options);
+  std::string id;
+  auto task = run(e.client, deploy_with({{"fail_step", "apply"}, {"transient", true}}), id);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  CHECK(of_type(events, "step_retrying", "apply_deployment").size() == 1);
+  CHECK(of_type(events, "step_started", "apply_deployment").size() == 2);
+  CHECK(of_type(events, "step_failed", "apply_deployment").size() == 1);
+}
+
+TEST_CASE("A step that overruns its timeout is killed and fails the task without waiting for it",
+          "[e2e][supervision][timeout]") {
+  server_options options;
+  options.args = {"--step-timeout", "1"};
+  engine e(options);
+  std::string id;
+  auto started = clock_type::now();
+  // Every driver operation takes 20 s: the first deployment step overruns.
+  auto task = run(e.client, deploy_with({{"delay_ms", 20000}}), id);
+  auto took = clock_type::now() - started;
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  CHECK(took < 10s);  // the hung step was not waited for
+  auto failed = of_type(events, "step_failed", "plan_deployment");
+  REQUIRE(failed.size() == 1);
+  CHECK(text(failed.front().at("data"), "error").find("timeout") != std::string::npos);
+  CHECK(of_type(events, "step_started", "apply_deployment").empty());
+  // The node goes on serving other tasks meanwhile.
+  std::string other;
+  CHECK(text(run(e.client, task_body("aws", "dev", {"vpc"}), other), "status") == "completed");
+}
+
+TEST_CASE("A task that exceeds the execution timeout is aborted with a safety violation",
+          "[e2e][supervision][timeout]") {
+  server_options options;
+  options.args = {"--execution-timeout", "1"};
+  engine e(options);
+  std::string id;
+  auto started = clock_type::now();
+  auto task = run(e.client, deploy_with({{"delay_ms", 20000}}), id);
+  CHECK(clock_type::now() - started < 10s);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  auto violations = of_type(events, "safety_violation");
+  REQUIRE(violations.size() == 1);
+  CHECK(text(violations.front().at("data"), "check_id") == "execution_timeout");
+}
+
+TEST_CASE("A plan not approved in time ends its task cancelled", "[e2e][supervision][approval]") {
+  server_options options;
+  options.args = {"--approval-timeout", "1"};
+  engine e(options);
+  auto id = text(create_task(e.client, task_body("aws", "production", {"vpc"})), "id");
+  auto waiting = expect_ok(e.client.post("/api/tasks/" + id + "/execute?wait=true"), 200);
+  REQUIRE(text(waiting.at("task"), "status") == "awaiting_approval");
+  auto plan_id = text(waiting.at("task").at("execution"), "plan_id");
+  auto ended = wait_for_status(e.client, id, {"cancelled"}, 20s);
+  CHECK(strings(ended.at("result").at("errors")).front().find("approval expired") !=
+        std::string::npos);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  auto required = of_type(events, "approval_required");
+  REQUIRE(required.size() == 1);
+  CHECK_FALSE(text(required.front().at("data"), "expires_at").empty());
+  auto rejected = of_type(events, "plan_rejected");
+  REQUIRE(rejected.size() == 1);
+  CHECK(text(rejected.front().at("data"), "rejected_by") == "policy");
+  CHECK(of_type(events, "step_started").empty());
+  CHECK(text(expect_ok(e.client.get("/api/plans/" + plan_id), 200), "status") == "rejected");
+  // Approving afterwards is a conflict, not a resurrection.
+  expect_error(e.client.post("/api/plans/" + plan_id + "/approve", json::object{}), 409);
+}
+
+TEST_CASE("Creating resources faster than the configured rate aborts the task",
+          "[e2e][supervision][rate]") {
+  server_options options;
+  options.args = {"--max-resources-per-minute", "50"};
+  engine e(options);
+  std::string id;
+  auto task = run(e.client, deploy_with({{"resources", 500}}), id);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  auto violations = of_type(events, "safety_violation");
+  REQUIRE(violations.size() == 1);
+  CHECK(text(violations.front().at("data"), "message").find("500") != std::string::npos);
+  CHECK(of_type(events, "step_started", "verify_deployment").empty());
+}
+
+}  // namespace
+}  // namespace ce::e2e
