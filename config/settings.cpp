@@ -123,6 +123,12 @@ void declare(CLI::App& app, settings& s) {
                       "Post-execution: actual cost above estimate x factor is an anomaly")
            ->capture_default_str());
   // supervision
+  last(app.add_option("--max-running-tasks", s.max_running_tasks,
+                      "Executions at once; more wait in the priority queue (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-running-per-user", s.max_running_per_user,
+                      "Executions of one user at once, so nobody starves the others (0: no limit)")
+           ->capture_default_str());
   last(app.add_option("--step-timeout", s.step_timeout_s,
                       "Seconds one attempt of a step may take before its actor is killed")
            ->capture_default_str());
@@ -184,6 +190,9 @@ std::vector<std::string> validate(const settings& s) {
   if (s.execution_timeout_s < 1)
     errors.emplace_back("--execution-timeout must be at least 1 second");
   if (s.cost_anomaly_factor < 1) errors.emplace_back("--cost-anomaly-factor must be at least 1");
+  if (s.max_running_tasks < 0) errors.emplace_back("--max-running-tasks must not be negative");
+  if (s.max_running_per_user < 0)
+    errors.emplace_back("--max-running-per-user must not be negative");
   if (s.step_timeout_s < 1) errors.emplace_back("--step-timeout must be at least 1 second");
   if (s.step_attempts < 1 || s.step_attempts > 20)
     errors.emplace_back("--step-attempts must be between 1 and 20");
@@ -287,6 +296,8 @@ execution-timeout = 3600      # seconds
 cost-anomaly-factor = 1.5
 
 # -- supervision
+max-running-tasks = 64        # executions at once; more wait in the priority queue (0: no limit)
+max-running-per-user = 32     # executions of one user at once (0: no limit)
 step-timeout = 600            # seconds one attempt of a step may take; then its actor is killed
 step-attempts = 3             # attempts per step when failures are transient (1: no retry)
 retry-base-ms = 200           # first retry backoff; doubles per attempt, with jitter

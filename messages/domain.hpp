@@ -162,11 +162,15 @@ struct task {
   task_execution_refs execution;
   task_result result;
   json_doc metadata;
+  /// 1-based place in the run queue while `queued`, filled in when the task
+  /// is read (it moves as others start); 0 otherwise.
+  uint32_t queue_position = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("task"), x.id, x.type, x.status, x.prio, x.user_id, x.created_at,
-           x.updated_at, x.completed_at, x.context, x.execution, x.result, x.metadata);
+           x.updated_at, x.completed_at, x.context, x.execution, x.result, x.metadata,
+           x.queue_position);
 }
 
 // ---- plans -------------------------------------------------------------------

@@ -91,6 +91,8 @@ json::value to_json(const task& t) {
     o["result"] = std::move(result);
   }
   put_optional(o, "metadata", t.metadata);
+  if (t.status == task_status::queued && t.queue_position > 0)
+    o["queue_position"] = t.queue_position;
   return o;
 }
 

@@ -183,8 +183,43 @@ void resume_task(self_ptr self, const task_record& rec) {
   spawn_task_actor(self, rec.current, std::move(recovered));
 }
 
-/// Moves the task to planning (durably) and spawns its actor; the task actor
-/// owns every transition from there on. Answers through `reply`.
+event make_event(const task& t, const char* type, json::object data);
+
+/// Moves a task to planning (durably) in a slot and spawns its actor; the
+/// task actor owns every transition from there on. `then` runs once durable.
+template <class Then, class Fail>
+void launch(self_ptr self, const task& current, Then then, Fail fail) {
+  task snapshot = current;
+  snapshot.status = task_status::planning;
+  snapshot.queue_position = 0;
+  snapshot.updated_at = now_ms();
+  self->state.queue.occupy(snapshot.id, snapshot.user_id);
+  // In memory at once, so a second execute is refused; answered once durable.
+  self->state.registry.update(snapshot, snapshot.updated_at);
+  spawn_task_actor(self, snapshot, {});
+  persist(
+      self, task_change(snapshot), [=]() mutable { then(snapshot); },
+      [=](caf::error& err) mutable { fail(err); });
+}
+
+/// Starts queued executions while slots are free, in queue order.
+void start_queued(self_ptr self) {
+  while (auto next = self->state.queue.next_to_start()) {
+    auto* rec = self->state.registry.find(*next);
+    if (rec == nullptr || rec->current.status != task_status::queued) continue;
+    launch(
+        self, rec->current, [](const task&) {}, [](caf::error&) {});
+  }
+}
+
+/// Answers a task with its live place in the queue.
+task with_position(self_ptr self, task t) {
+  t.queue_position = static_cast<uint32_t>(self->state.queue.position(t.id));
+  return t;
+}
+
+/// Executes a pending task now if a slot is free, else queues it (durably,
+/// with a task_queued event). Answers through `reply`.
 template <class Reply, class Fail>
 void start_execution(self_ptr self, const std::string& task_id, Reply reply, Fail fail) {
   with_task(
@@ -194,14 +229,22 @@ void start_execution(self_ptr self, const std::string& task_id, Reply reply, Fai
           return fail(make_error(errc::wrong_state, "task " + task_id + " is " +
                                                         std::string(to_string(rec.current.status)) +
                                                         "; only a pending task can be executed"));
-        task snapshot = rec.current;
-        snapshot.status = task_status::planning;
-        snapshot.updated_at = now_ms();
-        // In memory at once, so a second execute is refused; answered once durable.
-        self->state.registry.update(snapshot, snapshot.updated_at);
-        spawn_task_actor(self, snapshot, {});
-        persist(
-            self, task_change(snapshot), [=]() mutable { reply(snapshot); },
+        auto& st = self->state;
+        if (st.queue.has_slot_for(rec.current.user_id))
+          return launch(self, rec.current, reply, fail);
+        task queued = rec.current;
+        queued.status = task_status::queued;
+        queued.updated_at = now_ms();
+        auto position = st.queue.enqueue(queued.id, queued.user_id, queued.prio, ++st.arrivals);
+        st.registry.update(queued, queued.updated_at);
+        save_with_event(
+            self, task_change(queued),
+            make_event(queued, "task_queued",
+                       {{"position", position},
+                        {"priority", std::string(to_string(queued.prio))},
+                        {"queue_depth", st.queue.queued()},
+                        {"running", st.queue.running()}}),
+            [=]() mutable { reply(with_position(self, queued)); },
             [=](caf::error& err) mutable { fail(err); });
       },
       fail);
@@ -307,6 +350,9 @@ void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
   auto task_id = it->second;
   self->state.live_by_addr.erase(it);
   self->state.live.erase(task_id);
+  // Its slot goes to the next queued execution.
+  self->state.queue.release(task_id);
+  start_queued(self);
   // A task actor that ended on its own has sent its final state already (it
   // may still be on its way to disk).
   if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown) return;
@@ -389,15 +435,26 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
   auto keep = self->state.runtime.keep;
   keep.enabled = static_cast<bool>(self->state.reader);  // evicted tasks must be readable
   self->state.registry = task_registry{keep};
+  self->state.queue =
+      run_queue{self->state.runtime.max_running, self->state.runtime.max_running_per_user};
   if (recovered) {
     auto& reg = self->state.registry;
     reg.seed(recovered->totals);
     for (auto& t : recovered->active) reg.restore(std::move(t));
     recovered.reset();
-    if (self->state.runtime.auto_resume) {
-      for (const auto& id : reg.interrupted())
-        if (auto* rec = reg.find(id)) resume_task(self, *rec);
+    for (const auto& id : reg.interrupted()) {
+      auto* rec = reg.find(id);
+      if (rec == nullptr) continue;
+      if (rec->current.status == task_status::queued) {
+        self->state.queue.enqueue(id, rec->current.user_id, rec->current.prio,
+                                  ++self->state.arrivals);
+      } else if (self->state.runtime.auto_resume) {
+        if (rec->current.status != task_status::awaiting_approval)
+          self->state.queue.occupy(id, rec->current.user_id);
+        resume_task(self, *rec);
+      }
     }
+    start_queued(self);
   }
   self->set_down_handler([=](caf::down_msg& dm) { on_task_actor_down(self, dm); });
   // On shutdown the engine takes its task actors along (a task waiting for
@@ -431,12 +488,15 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       },
       [=](atoms::resume, const caller_identity&, const std::string& id) -> caf::result<task> {
         return read_task<task>(self, id, [=](const task_record& rec) -> caf::expected<task> {
-          if (is_terminal(rec.current.status) || rec.current.status == task_status::pending)
+          if (is_terminal(rec.current.status) || rec.current.status == task_status::pending ||
+              rec.current.status == task_status::queued)
             return make_error(errc::wrong_state, "task " + id + " is " +
                                                      std::string(to_string(rec.current.status)) +
                                                      "; only an interrupted task can be resumed");
           if (self->state.live.count(id))
             return make_error(errc::wrong_state, "task " + id + " is running; nothing to resume");
+          if (rec.current.status != task_status::awaiting_approval)
+            self->state.queue.occupy(id, rec.current.user_id);
           resume_task(self, rec);
           return rec.current;
         });
@@ -457,7 +517,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         return promise;
       },
       [=](atoms::get_task, const caller_identity&, const std::string& id) -> caf::result<task> {
-        if (auto* rec = self->state.registry.find(id)) return rec->current;  // the common case
+        if (auto* rec = self->state.registry.find(id))  // the common case
+          return with_position(self, rec->current);
         return read_task<task>(
             self, id, [](const task_record& rec) -> caf::expected<task> { return rec.current; });
       },
@@ -472,6 +533,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
               .then(
                   [=](task_page& page) mutable {
                     if (!filtered) page.total = self->state.registry.total_tasks();
+                    for (auto& t : page.tasks) t = with_position(self, std::move(t));
                     promise.deliver(std::move(page));
                   },
                   [=](caf::error& err) mutable { promise.deliver(err); });
@@ -508,7 +570,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                         [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
                 return;
               }
-              // Pending: no actor yet, the engine ends it directly.
+              // Pending or queued: no actor yet, the engine ends it directly.
+              self->state.queue.remove(id);
               task t = rec.current;
               t.status = task_status::cancelled;
               t.updated_at = t.completed_at = now_ms();
@@ -658,6 +721,14 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       // crash could take back. The store answers in order, so they apply in order.
       [=](atoms::task_changed, const task& t, event& transition) {
         auto apply = [=] {
+          // A task waiting for a human does not hold a slot; once approved it
+          // takes one again (even above the limit: it was admitted before).
+          if (t.status == task_status::awaiting_approval) {
+            self->state.queue.release(t.id);
+            start_queued(self);
+          } else if (!is_terminal(t.status) && self->state.live.count(t.id)) {
+            self->state.queue.occupy(t.id, t.user_id);
+          }
           self->state.registry.update(t, now_ms());
           if (is_terminal(t.status) || t.status == task_status::awaiting_approval)
             if (auto* rec = self->state.registry.find(t.id)) deliver_waiters(self, *rec);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/engine/run_queue.hpp"
 #include "actors/engine/task_registry.hpp"
 #include "actors/store/sqlite_store.hpp"
 #include "actors/task/task_actor.hpp"
@@ -17,13 +18,17 @@ namespace ce::engine {
 
 struct engine_runtime {
   std::string node_id;
-  tasks::task_runtime task;  // what every task actor gets
-  bool auto_resume = true;   // resume interrupted tasks at start
-  retention keep;            // how long terminal tasks stay in memory (with a store)
+  tasks::task_runtime task;               // what every task actor gets
+  bool auto_resume = true;                // resume interrupted tasks at start
+  retention keep;                         // how long terminal tasks stay in memory (with a store)
+  std::size_t max_running = 64;           // executions at once; more wait queued (0: no limit)
+  std::size_t max_running_per_user = 32;  // of one user (0: no limit)
 };
 
 struct engine_state {
   task_registry registry;
+  run_queue queue;        // running slots and the executions waiting for one
+  uint64_t arrivals = 0;  // queue order within a priority
   id_generator ids;
   event_log_actor events;
   store_actor store;

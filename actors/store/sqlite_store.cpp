@@ -32,6 +32,32 @@ bool from_blob(const void* data, int size, T& x) {
   return !source(x);
 }
 
+/// A task as stored before it carried queue_position: same fields, one fewer.
+struct task_before_queue_position {
+  task* t;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_before_queue_position& x) {
+  auto& t = *x.t;
+  return f(caf::meta::type_name("task"), t.id, t.type, t.status, t.prio, t.user_id, t.created_at,
+           t.updated_at, t.completed_at, t.context, t.execution, t.result, t.metadata);
+}
+
+/// Tasks written by earlier versions decode too.
+template <>
+bool from_blob(const void* data, int size, task& x) {
+  caf::binary_deserializer source{static_cast<caf::execution_unit*>(nullptr),
+                                  static_cast<const char*>(data), static_cast<size_t>(size)};
+  if (!source(x)) return true;
+  task older;
+  task_before_queue_position view{&older};
+  caf::binary_deserializer again{static_cast<caf::execution_unit*>(nullptr),
+                                 static_cast<const char*>(data), static_cast<size_t>(size)};
+  if (again(view)) return false;
+  x = std::move(older);
+  return true;
+}
+
 /// A prepared statement, finalized when it goes out of scope.
 class statement {
  public:

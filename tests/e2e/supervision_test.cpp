@@ -197,3 +197,116 @@ TEST_CASE("Creating resources faster than the configured rate aborts the task",
 
 }  // namespace
 }  // namespace ce::e2e
+
+namespace ce::e2e {
+namespace {
+
+/// Seq of the task's first event of `type` (0 if none).
+int64_t first_seq(http_client& client, const std::string& task_id, const std::string& type) {
+  for (const auto& e : events_of(client, task_id))
+    if (text(e, "type") == type) return e.at("seq").to_number<int64_t>();
+  return 0;
+}
+
+/// A task that holds a slot for a while: every driver operation takes 2 s.
+std::string start_blocker(http_client& client, const std::string& user) {
+  auto body = deploy_with({{"delay_ms", 2000}});
+  body["user_id"] = user;
+  auto id = text(create_task(client, body), "id");
+  auto started = expect_ok(client.post("/api/tasks/" + id + "/execute"), 202);
+  REQUIRE(text(started, "status") == "planning");
+  return id;
+}
+
+std::string queued_task(http_client& client, const std::string& user, const std::string& prio) {
+  auto body = task_body("aws", "dev", {"vpc"});
+  body["user_id"] = user;
+  body["priority"] = prio;
+  auto id = text(create_task(client, body), "id");
+  auto answer = expect_ok(client.post("/api/tasks/" + id + "/execute"), 202);
+  INFO(json::serialize(answer));
+  CHECK(text(answer, "status") == "queued");
+  CHECK(answer.at("queue_position").to_number<int>() >= 1);
+  return id;
+}
+
+TEST_CASE("With one slot, queued executions start by priority, first come first served within one",
+          "[e2e][supervision][queue]") {
+  server_options options;
+  options.args = {"--max-running-tasks", "1"};
+  engine e(options);
+  auto blocker = start_blocker(e.client, "alice");
+  auto low = queued_task(e.client, "alice", "low");
+  auto medium = queued_task(e.client, "alice", "medium");
+  auto critical = queued_task(e.client, "alice", "critical");
+  auto high_first = queued_task(e.client, "alice", "high");
+  auto high_second = queued_task(e.client, "alice", "high");
+
+  // Positions follow the start order, not the arrival order.
+  auto position = [&](const std::string& id) {
+    return get_task(e.client, id).at("queue_position").to_number<int>();
+  };
+  CHECK(position(critical) == 1);
+  CHECK(position(high_first) == 2);
+  CHECK(position(high_second) == 3);
+  CHECK(position(medium) == 4);
+  CHECK(position(low) == 5);
+  auto queued_event = events_of(e.client, low);
+  REQUIRE(of_type(queued_event, "task_queued").size() == 1);
+  auto stats = expect_ok(e.client.get("/api/statistics"), 200);
+  CHECK(stats.at("queue_depth").to_number<int>() == 5);
+
+  for (const auto& id : {blocker, low, medium, critical, high_first, high_second})
+    wait_for_status(e.client, id, {"completed"}, 60s);
+  std::vector<std::string> order = {critical, high_first, high_second, medium, low};
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    INFO("position " << i);
+    CHECK(first_seq(e.client, order[i - 1], "planning_started") <
+          first_seq(e.client, order[i], "planning_started"));
+  }
+  CHECK(first_seq(e.client, blocker, "task_completed") <
+        first_seq(e.client, critical, "planning_started"));
+  CHECK(get_task(e.client, low).if_contains("queue_position") == nullptr);
+}
+
+TEST_CASE("A user at their cap waits while another user's execution starts",
+          "[e2e][supervision][queue]") {
+  server_options options;
+  options.args = {"--max-running-tasks", "4", "--max-running-per-user", "1"};
+  engine e(options);
+  auto blocker = start_blocker(e.client, "alice");
+  auto alice_second = queued_task(e.client, "alice", "critical");
+  // Bob arrives later with a lower priority and still starts at once.
+  auto body = task_body("aws", "dev", {"vpc"});
+  body["user_id"] = "bob";
+  body["priority"] = "low";
+  auto bob = text(create_task(e.client, body), "id");
+  auto answer = expect_ok(e.client.post("/api/tasks/" + bob + "/execute?wait=true"), 200);
+  CHECK(text(answer.at("task"), "status") == "completed");
+  CHECK(of_type(events_of(e.client, bob), "task_queued").empty());
+  CHECK(text(get_task(e.client, alice_second), "status") == "queued");
+  wait_for_status(e.client, alice_second, {"completed"}, 60s);
+  CHECK(first_seq(e.client, blocker, "task_completed") <
+        first_seq(e.client, alice_second, "planning_started"));
+}
+
+TEST_CASE("Cancelling a queued task takes it out of the queue before it starts",
+          "[e2e][supervision][queue]") {
+  server_options options;
+  options.args = {"--max-running-tasks", "1"};
+  engine e(options);
+  auto blocker = start_blocker(e.client, "alice");
+  auto first = queued_task(e.client, "alice", "medium");
+  auto second = queued_task(e.client, "alice", "medium");
+  CHECK(get_task(e.client, second).at("queue_position").to_number<int>() == 2);
+  auto cancelled = expect_ok(e.client.post("/api/tasks/" + first + "/cancel"), 200);
+  CHECK(text(cancelled, "status") == "cancelled");
+  CHECK(get_task(e.client, second).at("queue_position").to_number<int>() == 1);
+  wait_for_status(e.client, second, {"completed"}, 60s);
+  CHECK(first_seq(e.client, first, "planning_started") == 0);
+  CHECK(text(get_task(e.client, first), "status") == "cancelled");
+  wait_for_status(e.client, blocker, {"completed"}, 60s);
+}
+
+}  // namespace
+}  // namespace ce::e2e

@@ -567,3 +567,33 @@ TEST_CASE("a database written by a newer schema version is refused", "[store]") 
   CHECK_FALSE(sqlite_store::open(path, error));
   CHECK_THAT(error, Catch::Contains("newer"));
 }
+
+TEST_CASE("a task stored before tasks carried queue_position still reads back",
+          "[store][compat]") {
+  ce::testing::temp_dir dir;
+  auto task_written = make_task("task_old", "alice", task_status::completed, 1000, 2000);
+  task_written.result.present = true;
+  task_written.result.errors = {"kept"};
+  {
+    auto store = open_store(db_path(dir));
+    change_set c;
+    c.tasks.push_back(task_written);
+    commit(*store, c);
+  }
+  // The older layout is the same bytes without the trailing uint32.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(db_path(dir).c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "UPDATE tasks SET doc = substr(doc, 1, length(doc) - 4)", nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = open_store(db_path(dir));
+  stored_task back;
+  REQUIRE(store->find_task("task_old", back));
+  CHECK(back.subject.id == "task_old");
+  CHECK(back.subject.user_id == "alice");
+  CHECK(back.subject.completed_at == 2000);
+  CHECK(back.subject.result.errors == std::vector<std::string>{"kept"});
+  CHECK(back.subject.queue_position == 0);
+}
