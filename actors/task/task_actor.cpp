@@ -125,8 +125,17 @@ void skip_remaining(self_ptr self) {
       s->status = step_status::skipped;
 }
 
+bool begin_rollback(self_ptr self, task_ending ending);
+
+/// Answers the cancels waiting for the task to end.
+void answer_enders(self_ptr self) {
+  for (auto& promise : self->state.enders) promise.deliver(self->state.current);
+  self->state.enders.clear();
+}
+
 void end_failed(self_ptr self, std::vector<std::string> errors) {
-  if (is_terminal(self->state.current.status)) return;
+  if (is_terminal(self->state.current.status) || self->state.ending) return;
+  if (begin_rollback(self, {false, errors, "", ""})) return;
   skip_remaining(self);
   if (self->state.has_plan) publish_plan(self);
   auto& t = self->state.current;
@@ -138,21 +147,128 @@ void end_failed(self_ptr self, std::vector<std::string> errors) {
   json::array errs;
   for (const auto& e : t.result.errors) errs.emplace_back(e);
   publish_task(self, "task_failed", {{"errors", errs}});
+  answer_enders(self);
   finish(self);
 }
 
-void end_cancelled(self_ptr self, const std::string& who, const std::string& reason) {
-  if (is_terminal(self->state.current.status)) return;
+void end_cancelled(self_ptr self, const std::string& who, const std::string& reason,
+                   std::vector<std::string> more_errors = {}) {
+  if (is_terminal(self->state.current.status) || self->state.ending) return;
+  if (begin_rollback(self, {true, {}, who, reason})) return;
   skip_remaining(self);
   if (self->state.has_plan) publish_plan(self);
   auto& t = self->state.current;
   t.result.present = true;
   t.result.success = false;
   t.result.errors = {reason};
+  t.result.errors.insert(t.result.errors.end(), more_errors.begin(), more_errors.end());
   t.result.artifacts = artifact_names(self);
   set_status(self, task_status::cancelled);
   publish_task(self, "task_cancelled", {{"reason", reason}, {"cancelled_by", who}});
+  answer_enders(self);
   finish(self);
+}
+
+// ---- rollback -------------------------------------------------------------
+// A task that fails or is cancelled after steps with a rollback action
+// completed (a deployment applied something) undoes them first, newest
+// first, then ends as it was going to. Its own failures are reported.
+
+/// Completed steps with a rollback action, the last completed first.
+std::vector<std::string> steps_to_roll_back(self_ptr self) {
+  std::vector<std::string> out;
+  auto& results = self->state.results;
+  for (auto r = results.rbegin(); r != results.rend(); ++r) {
+    auto* step = find_step(self, r->step_id);
+    if (r->status == execution_status::success && step && !step->rollback_action.empty() &&
+        step->status == step_status::completed)
+      out.push_back(step->id);
+  }
+  return out;
+}
+
+void roll_back_next(self_ptr self);
+
+bool begin_rollback(self_ptr self, task_ending ending) {
+  auto& st = self->state;
+  if (st.rollback_done) return false;
+  auto steps = steps_to_roll_back(self);
+  if (steps.empty()) return false;
+  // Nothing else runs from here on: stop the steps still running.
+  skip_remaining(self);
+  for (auto& [addr, step] : st.running) self->send_exit(step.handle, caf::exit_reason::kill);
+  st.running.clear();
+  st.ending = std::move(ending);
+  st.rollback_queue = steps;
+  json::array names;
+  for (const auto& id : steps) names.emplace_back(id);
+  emit(self, "rollback_started",
+       {{"steps", names},
+        {"reason", st.ending->cancel ? st.ending->reason
+                                     : (st.ending->errors.empty() ? std::string("failure")
+                                                                  : st.ending->errors.front())}});
+  roll_back_next(self);
+  return true;
+}
+
+void finish_rollback(self_ptr self) {
+  auto& st = self->state;
+  json::array done, errors;
+  for (const auto& id : st.rolled_back) done.emplace_back(id);
+  for (const auto& e : st.rollback_errors) errors.emplace_back(e);
+  emit(self, "rollback_completed",
+       {{"success", st.rollback_errors.empty()}, {"rolled_back", done}, {"errors", errors}});
+  st.rollback_done = true;
+  auto ending = std::move(*st.ending);
+  st.ending.reset();
+  if (ending.cancel) return end_cancelled(self, ending.who, ending.reason, st.rollback_errors);
+  ending.errors.insert(ending.errors.end(), st.rollback_errors.begin(), st.rollback_errors.end());
+  end_failed(self, std::move(ending.errors));
+}
+
+void roll_back_next(self_ptr self) {
+  auto& st = self->state;
+  if (st.rollback_queue.empty()) return finish_rollback(self);
+  auto step_id = st.rollback_queue.front();
+  st.rollback_queue.erase(st.rollback_queue.begin());
+  const auto* original = find_step(self, step_id);
+  // The undo runs as a step of its own, on a copy of the plan.
+  plan_step undo;
+  undo.id = "rollback_" + step_id;
+  undo.order = original->order;
+  undo.type = step_type::deploy;
+  undo.action = original->rollback_action;
+  undo.description = "Roll back " + step_id;
+  undo.parameters = original->rollback_parameters;
+  step_job job;
+  job.the_plan = st.the_plan;
+  job.the_plan.steps.push_back(undo);
+  job.step_id = undo.id;
+  job.context = st.current.context;
+  job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+  job.completed = st.results;
+  job.result_id = st.ids.next("exec");
+  auto child =
+      self->spawn<caf::monitored + caf::detached>(executor::step_behavior, st.runtime.driver);
+  auto action = undo.action;
+  auto failed = [=](const std::string& why) {
+    self->state.rollback_errors.push_back("rollback of " + step_id + " (" + action +
+                                          ") failed: " + why);
+    roll_back_next(self);
+  };
+  self->request(child, st.runtime.step_timeout, atoms::run_step::value, std::move(job))
+      .then(
+          [=](execution_result& r) {
+            if (r.status != execution_status::success) return failed(r.error.message);
+            self->state.rolled_back.push_back(step_id);
+            emit(self, "step_rolled_back",
+                 {{"step_id", step_id}, {"action", action}, {"duration", r.duration_ms}});
+            roll_back_next(self);
+          },
+          [=](caf::error& err) {
+            self->send_exit(child, caf::exit_reason::kill);
+            failed(render(self, err));
+          });
 }
 
 void start_verification(self_ptr self);
@@ -699,8 +815,17 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
           return make_error(errc::wrong_state,
                             "task " + self->state.current.id + " is already " +
                                 std::string(to_string(self->state.current.status)));
+        if (self->state.ending) {  // rolling back already: answer when it ends
+          auto promise = self->make_response_promise<task>();
+          self->state.enders.push_back(promise);
+          return promise;
+        }
         end_cancelled(self, who, "cancelled by " + who);
-        return self->state.current;
+        if (!self->state.ending) return self->state.current;
+        // Applied steps are being rolled back; the answer waits for the end.
+        auto promise = self->make_response_promise<task>();
+        self->state.enders.push_back(promise);
+        return promise;
       },
       [=](atoms::violation, const safety_check_result& failed) {
         if (is_terminal(self->state.current.status)) return;

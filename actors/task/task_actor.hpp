@@ -44,6 +44,14 @@ struct running_step {
   caf::actor handle;
 };
 
+/// How a task ends once its rollback is done.
+struct task_ending {
+  bool cancel = false;
+  std::vector<std::string> errors;  // a failure's
+  std::string who;                  // a cancel's
+  std::string reason;
+};
+
 struct task_state {
   task current;
   plan the_plan;
@@ -62,7 +70,13 @@ struct task_state {
   std::string execution_id;
   recovered_execution recovered;
   std::unordered_map<std::string, int> attempts;  // step id -> attempts started
-  std::minstd_rand rng{std::random_device{}()};   // backoff jitter
+  std::optional<task_ending> ending;              // set while rolling back
+  std::vector<std::string> rollback_queue;        // steps still to undo, next first
+  std::vector<std::string> rolled_back;
+  std::vector<std::string> rollback_errors;
+  bool rollback_done = false;
+  std::vector<caf::typed_response_promise<task>> enders;  // cancels answered at the end
+  std::minstd_rand rng{std::random_device{}()};           // backoff jitter
   static inline const char* name = "task";
 };
 

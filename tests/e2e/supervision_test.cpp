@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/e2e/support/api.hpp"
@@ -306,6 +307,102 @@ TEST_CASE("Cancelling a queued task takes it out of the queue before it starts",
   CHECK(first_seq(e.client, first, "planning_started") == 0);
   CHECK(text(get_task(e.client, first), "status") == "cancelled");
   wait_for_status(e.client, blocker, {"completed"}, 60s);
+}
+
+}  // namespace
+}  // namespace ce::e2e
+
+namespace ce::e2e {
+namespace {
+
+int64_t seq_of_first(const std::vector<json::object>& events, const std::string& type,
+                     const std::string& step_id = "") {
+  auto found = of_type(events, type, step_id);
+  return found.empty() ? 0 : found.front().at("seq").to_number<int64_t>();
+}
+
+/// Polls the task's events until one of `type` for `step_id` is there.
+void wait_for_event(http_client& client, const std::string& task_id, const std::string& type,
+                    const std::string& step_id) {
+  auto until = clock_type::now() + 60s;
+  while (of_type(events_of(client, task_id), type, step_id).empty()) {
+    REQUIRE(clock_type::now() < until);
+    std::this_thread::sleep_for(50ms);  // polling interval, not synchronisation
+  }
+}
+
+TEST_CASE("A failure after a deployment was applied rolls it back, then fails the task",
+          "[e2e][supervision][rollback]") {
+  engine e;
+  std::string id;
+  auto task = run(e.client, deploy_with({{"fail_step", "verify"}}), id);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  auto started = of_type(events, "rollback_started");
+  REQUIRE(started.size() == 1);
+  CHECK(strings(started.front().at("data").at("steps")) ==
+        std::vector<std::string>{"apply_deployment"});
+  auto completed = of_type(events, "rollback_completed");
+  REQUIRE(completed.size() == 1);
+  CHECK(completed.front().at("data").at("success").as_bool());
+  // In order: the failure, the rollback, then the end.
+  CHECK(seq_of_first(events, "step_completed", "apply_deployment") <
+        seq_of_first(events, "step_failed", "verify_deployment"));
+  CHECK(seq_of_first(events, "step_failed", "verify_deployment") <
+        seq_of_first(events, "rollback_started"));
+  CHECK(seq_of_first(events, "rollback_started") <
+        seq_of_first(events, "step_rolled_back", "apply_deployment"));
+  CHECK(seq_of_first(events, "step_rolled_back", "apply_deployment") <
+        seq_of_first(events, "rollback_completed"));
+  CHECK(seq_of_first(events, "rollback_completed") < seq_of_first(events, "task_failed"));
+}
+
+TEST_CASE("A failure before anything was applied has nothing to roll back",
+          "[e2e][supervision][rollback]") {
+  engine e;
+  std::string id;
+  auto task = run(e.client, deploy_with({{"fail_step", "apply"}}), id);
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(text(task, "status") == "failed");
+  CHECK(of_type(events, "rollback_started").empty());
+}
+
+TEST_CASE("Cancelling an executing task stops its running step, rolls back and ends cancelled",
+          "[e2e][supervision][rollback][cancel]") {
+  engine e;
+  auto id = text(create_task(e.client, deploy_with({{"delay_ms", 1500}})), "id");
+  expect_ok(e.client.post("/api/tasks/" + id + "/execute"), 202);
+  wait_for_event(e.client, id, "step_completed", "apply_deployment");
+  // verify_deployment is running now; the answer waits for the rollback.
+  auto cancelled = expect_ok(e.client.post("/api/tasks/" + id + "/cancel"), 200);
+  CHECK(text(cancelled, "status") == "cancelled");
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(of_type(events, "step_completed", "verify_deployment").empty());
+  CHECK(of_type(events, "step_rolled_back", "apply_deployment").size() == 1);
+  CHECK(seq_of_first(events, "rollback_completed") < seq_of_first(events, "task_cancelled"));
+  CHECK(get_task(e.client, id).at("status") == "cancelled");
+}
+
+TEST_CASE("A rollback that fails is reported, not hidden", "[e2e][supervision][rollback]") {
+  engine e;
+  auto id = text(create_task(e.client, deploy_with({{"delay_ms", 1500}, {"fail_step", "destroy"}})),
+                 "id");
+  expect_ok(e.client.post("/api/tasks/" + id + "/execute"), 202);
+  wait_for_event(e.client, id, "step_completed", "apply_deployment");
+  auto cancelled = expect_ok(e.client.post("/api/tasks/" + id + "/cancel"), 200);
+  CHECK(text(cancelled, "status") == "cancelled");
+  auto errors = strings(cancelled.at("result").at("errors"));
+  INFO(json::serialize(cancelled));
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[1].find("rollback of apply_deployment") != std::string::npos);
+  auto events = events_of(e.client, id);
+  auto completed = of_type(events, "rollback_completed");
+  REQUIRE(completed.size() == 1);
+  CHECK_FALSE(completed.front().at("data").at("success").as_bool());
+  CHECK(of_type(events, "step_rolled_back").empty());
 }
 
 }  // namespace
