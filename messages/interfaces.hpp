@@ -109,6 +109,10 @@ using engine_actor = caf::typed_actor<
     caf::replies_to<atoms::cancel, caller_identity, std::string>::with<task>,
     /// Resumes a task a restart interrupted (when auto-resume is off); answers it.
     caf::replies_to<atoms::resume, caller_identity, std::string>::with<task>,
+    /// Undoes the applied steps of a finished task; answers what was done.
+    caf::replies_to<atoms::rollback, caller_identity, std::string>::with<rollback_report>,
+    /// Whether a rollback of the task would do anything, and what.
+    caf::replies_to<atoms::rollback_check, caller_identity, std::string>::with<rollback_check>,
     /// One plan by id.
     caf::replies_to<atoms::get_plan, caller_identity, std::string>::with<plan>,
     /// Makes and stores a plan without a task.
@@ -161,6 +165,8 @@ using task_actor = caf::typed_actor<
     caf::replies_to<atoms::cancel, std::string>::with<task>,
     /// From the safety monitor: a during-execution check failed.
     caf::reacts_to<atoms::violation, safety_check_result>,
+    /// Rollback mode (a finished task): undo its applied steps, answer the report.
+    caf::replies_to<atoms::rollback>::with<rollback_report>,
     /// To itself: run this step again (its backoff is over).
     caf::reacts_to<atoms::retry_step, std::string>,
     /// From the timer: the deadline armed with this token is due.

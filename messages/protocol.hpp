@@ -115,6 +115,29 @@ typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {
            x.plans_in_memory, x.events_in_memory);
 }
 
+/// GET /api/tasks/:id/rollback/check.
+struct rollback_check {
+  bool can_rollback = false;
+  std::string reason;              // why (not)
+  std::vector<std::string> steps;  // what a rollback would undo, in that order
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rollback_check& x) {
+  return f(caf::meta::type_name("rollback_check"), x.can_rollback, x.reason, x.steps);
+}
+
+/// What a rollback did.
+struct rollback_report {
+  std::string task_id;
+  bool success = true;
+  std::vector<std::string> rolled_back;  // in the order they were undone
+  std::vector<std::string> errors;       // of undos that failed
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rollback_report& x) {
+  return f(caf::meta::type_name("rollback_report"), x.task_id, x.success, x.rolled_back, x.errors);
+}
+
 /// A task with everything stored about it, as read back from the store when
 /// it is no longer held in memory.
 struct stored_task {

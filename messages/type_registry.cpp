@@ -42,6 +42,8 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<plan_job>("ce::plan_job");
   cfg.add_message_type<artifact_ref>("ce::artifact_ref");
   cfg.add_message_type<stored_task>("ce::stored_task");
+  cfg.add_message_type<rollback_check>("ce::rollback_check");
+  cfg.add_message_type<rollback_report>("ce::rollback_report");
   // Enums travel natively but still need a name to cross a node boundary.
   cfg.add_message_type<task_type>("ce::task_type");
   cfg.add_message_type<safety_phase>("ce::safety_phase");

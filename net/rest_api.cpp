@@ -102,6 +102,8 @@ rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_act
       {v::post, {"api", "tasks", ":id", "execute"}, &rest_api::execute_task},
       {v::post, {"api", "tasks", ":id", "cancel"}, &rest_api::cancel_task},
       {v::post, {"api", "tasks", ":id", "resume"}, &rest_api::resume_task},
+      {v::post, {"api", "tasks", ":id", "rollback"}, &rest_api::rollback_task},
+      {v::get, {"api", "tasks", ":id", "rollback", "check"}, &rest_api::check_rollback},
       {v::get, {"api", "tasks", ":id", "events"}, &rest_api::task_events},
       {v::get, {"api", "tasks", ":id", "artifacts"}, &rest_api::list_artifacts},
       {v::get, {"api", "tasks", ":id", "artifacts", ":name"}, &rest_api::get_artifact},
@@ -298,6 +300,41 @@ void rest_api::resume_task(const api_request& req, const std::vector<std::string
                  json::object{{"message", "Task " + t.id + " resumed"}}));
       },
       on_error(reply, "POST /api/tasks/:id/resume"), atoms::resume::value, req.caller, params[0]);
+}
+
+void rest_api::rollback_task(const api_request& req, const std::vector<std::string>& params,
+                             responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const rollback_report& r) {
+        json::array done, errors;
+        for (const auto& id : r.rolled_back) done.emplace_back(id);
+        for (const auto& e : r.errors) errors.emplace_back(e);
+        auto message = r.rolled_back.empty() && r.errors.empty()
+                           ? "Nothing to roll back for task " + r.task_id
+                           : "Task " + r.task_id + " rolled back";
+        reply(ok(json::object{{"task_id", r.task_id},
+                              {"success", r.success},
+                              {"rolled_back", std::move(done)},
+                              {"errors", std::move(errors)}},
+                 http::status::ok, json::object{{"message", message}}));
+      },
+      on_error(reply, "POST /api/tasks/:id/rollback"), atoms::rollback::value, req.caller,
+      params[0]);
+}
+
+void rest_api::check_rollback(const api_request& req, const std::vector<std::string>& params,
+                              responder& reply) const {
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply](const rollback_check& c) {
+        json::array steps;
+        for (const auto& id : c.steps) steps.emplace_back(id);
+        reply(ok(json::object{
+            {"can_rollback", c.can_rollback}, {"reason", c.reason}, {"steps", std::move(steps)}}));
+      },
+      on_error(reply, "GET /api/tasks/:id/rollback/check"), atoms::rollback_check::value,
+      req.caller, params[0]);
 }
 
 void rest_api::task_events(const api_request& req, const std::vector<std::string>& params,

@@ -40,6 +40,8 @@ class rest_api {
   void execute_task(const api_request&, const std::vector<std::string>&, responder&) const;
   void cancel_task(const api_request&, const std::vector<std::string>&, responder&) const;
   void resume_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void rollback_task(const api_request&, const std::vector<std::string>&, responder&) const;
+  void check_rollback(const api_request&, const std::vector<std::string>&, responder&) const;
   void task_events(const api_request&, const std::vector<std::string>&, responder&) const;
   void list_artifacts(const api_request&, const std::vector<std::string>&, responder&) const;
   void get_artifact(const api_request&, const std::vector<std::string>&, responder&) const;

@@ -5,6 +5,7 @@
 
 #include "actors/planner/planner.hpp"
 #include "actors/safety/safety_checks.hpp"
+#include "actors/task/rollback.hpp"
 #include "actors/timer/timer_actor.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
@@ -377,6 +378,25 @@ void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
       [](caf::error&) {});
 }
 
+/// Whether a rollback of the task would undo anything now, and what.
+rollback_check check_rollback(self_ptr self, const task_record& rec) {
+  rollback_check out;
+  const auto& t = rec.current;
+  if (!is_terminal(t.status) || self->state.live.count(t.id)) {
+    out.reason = "task " + t.id + " is " + std::string(to_string(t.status)) +
+                 (self->state.live.count(t.id) && is_terminal(t.status)
+                      ? " and being rolled back"
+                      : "; a running task is rolled back by cancelling it");
+    return out;
+  }
+  const plan* p = self->state.registry.find_plan(t.execution.plan_id);
+  if (p != nullptr) out.steps = task_logic::steps_to_undo(*p, rec.results);
+  out.can_rollback = !out.steps.empty();
+  out.reason = out.can_rollback ? "steps that applied changes can be undone"
+                                : "nothing to roll back: no applied step is left to undo";
+  return out;
+}
+
 /// The safety checks of one phase for a plan (and its task, if any).
 caf::expected<safety_report> safety_report_for(self_ptr self, const task_record* rec, const plan& p,
                                                safety_phase phase) {
@@ -500,6 +520,52 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
           resume_task(self, rec);
           return rec.current;
         });
+      },
+      [=](atoms::rollback_check, const caller_identity&,
+          const std::string& id) -> caf::result<rollback_check> {
+        return read_task<rollback_check>(
+            self, id, [=](const task_record& rec) -> caf::expected<rollback_check> {
+              return check_rollback(self, rec);
+            });
+      },
+      [=](atoms::rollback, const caller_identity&,
+          const std::string& id) -> caf::result<rollback_report> {
+        auto promise = self->make_response_promise<rollback_report>();
+        with_task(
+            self, id,
+            [=](const task_record& rec) mutable {
+              auto check = check_rollback(self, rec);
+              if (!check.can_rollback && !is_terminal(rec.current.status)) {
+                promise.deliver(make_error(errc::wrong_state, check.reason));
+                return;
+              }
+              if (!check.can_rollback) {  // again, or nothing applied: nothing to do
+                promise.deliver(rollback_report{id, true, {}, {}});
+                return;
+              }
+              // A task actor in rollback mode undoes the steps and answers.
+              tasks::recovered_execution undo;
+              undo.rollback_only = true;
+              if (auto* p = self->state.registry.find_plan(rec.current.execution.plan_id)) {
+                undo.the_plan = *p;
+                undo.has_plan = true;
+              }
+              undo.results = rec.results;
+              spawn_task_actor(self, rec.current, std::move(undo));
+              self->request(self->state.live.at(id), caf::infinite, atoms::rollback::value)
+                  .then(
+                      [=](rollback_report& report) mutable {
+                        // The undo results and events went out before this
+                        // answer; the log commits in order, so once this
+                        // (empty) change is durable, they are too.
+                        persist(
+                            self, change_set{}, [=]() mutable { promise.deliver(report); },
+                            [=](caf::error& err) mutable { promise.deliver(err); });
+                      },
+                      [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
       [=](atoms::execute, const caller_identity&, const std::string& id) -> caf::result<task> {
         auto promise = self->make_response_promise<task>();

@@ -1,6 +1,7 @@
 #include "actors/task/task_actor.hpp"
 
 #include "actors/task/retry_policy.hpp"
+#include "actors/task/rollback.hpp"
 
 #include <algorithm>
 #include <map>
@@ -135,7 +136,7 @@ void answer_enders(self_ptr self) {
 
 void end_failed(self_ptr self, std::vector<std::string> errors) {
   if (is_terminal(self->state.current.status) || self->state.ending) return;
-  if (begin_rollback(self, {false, errors, "", ""})) return;
+  if (begin_rollback(self, {false, false, errors, "", ""})) return;
   skip_remaining(self);
   if (self->state.has_plan) publish_plan(self);
   auto& t = self->state.current;
@@ -154,7 +155,7 @@ void end_failed(self_ptr self, std::vector<std::string> errors) {
 void end_cancelled(self_ptr self, const std::string& who, const std::string& reason,
                    std::vector<std::string> more_errors = {}) {
   if (is_terminal(self->state.current.status) || self->state.ending) return;
-  if (begin_rollback(self, {true, {}, who, reason})) return;
+  if (begin_rollback(self, {false, true, {}, who, reason})) return;
   skip_remaining(self);
   if (self->state.has_plan) publish_plan(self);
   auto& t = self->state.current;
@@ -174,25 +175,12 @@ void end_cancelled(self_ptr self, const std::string& who, const std::string& rea
 // completed (a deployment applied something) undoes them first, newest
 // first, then ends as it was going to. Its own failures are reported.
 
-/// Completed steps with a rollback action, the last completed first.
-std::vector<std::string> steps_to_roll_back(self_ptr self) {
-  std::vector<std::string> out;
-  auto& results = self->state.results;
-  for (auto r = results.rbegin(); r != results.rend(); ++r) {
-    auto* step = find_step(self, r->step_id);
-    if (r->status == execution_status::success && step && !step->rollback_action.empty() &&
-        step->status == step_status::completed)
-      out.push_back(step->id);
-  }
-  return out;
-}
-
 void roll_back_next(self_ptr self);
 
 bool begin_rollback(self_ptr self, task_ending ending) {
   auto& st = self->state;
   if (st.rollback_done) return false;
-  auto steps = steps_to_roll_back(self);
+  auto steps = task_logic::steps_to_undo(st.the_plan, st.results);
   if (steps.empty()) return false;
   // Nothing else runs from here on: stop the steps still running.
   skip_remaining(self);
@@ -202,11 +190,11 @@ bool begin_rollback(self_ptr self, task_ending ending) {
   st.rollback_queue = steps;
   json::array names;
   for (const auto& id : steps) names.emplace_back(id);
-  emit(self, "rollback_started",
-       {{"steps", names},
-        {"reason", st.ending->cancel ? st.ending->reason
-                                     : (st.ending->errors.empty() ? std::string("failure")
-                                                                  : st.ending->errors.front())}});
+  std::string reason = st.ending->report_only      ? "asked for"
+                       : st.ending->cancel         ? st.ending->reason
+                       : st.ending->errors.empty() ? std::string("failure")
+                                                   : st.ending->errors.front();
+  emit(self, "rollback_started", {{"steps", names}, {"reason", reason}});
   roll_back_next(self);
   return true;
 }
@@ -221,6 +209,12 @@ void finish_rollback(self_ptr self) {
   st.rollback_done = true;
   auto ending = std::move(*st.ending);
   st.ending.reset();
+  if (ending.report_only) {
+    rollback_report report{st.current.id, st.rollback_errors.empty(), st.rolled_back,
+                           st.rollback_errors};
+    if (st.report) st.report->deliver(std::move(report));
+    return finish(self);
+  }
   if (ending.cancel) return end_cancelled(self, ending.who, ending.reason, st.rollback_errors);
   ending.errors.insert(ending.errors.end(), st.rollback_errors.begin(), st.rollback_errors.end());
   end_failed(self, std::move(ending.errors));
@@ -234,7 +228,7 @@ void roll_back_next(self_ptr self) {
   const auto* original = find_step(self, step_id);
   // The undo runs as a step of its own, on a copy of the plan.
   plan_step undo;
-  undo.id = "rollback_" + step_id;
+  undo.id = task_logic::undo_step_id(step_id);
   undo.order = original->order;
   undo.type = step_type::deploy;
   undo.action = original->rollback_action;
@@ -251,23 +245,49 @@ void roll_back_next(self_ptr self) {
   auto child =
       self->spawn<caf::monitored + caf::detached>(executor::step_behavior, st.runtime.driver);
   auto action = undo.action;
-  auto failed = [=](const std::string& why) {
+  auto started_at = now_ms();
+  // The undo's result is stored with its event, so a later rollback (or
+  // its check) knows what is undone already.
+  auto record = [=](execution_result r, const char* type, json::object data) {
+    auto& st = self->state;
+    event e;
+    e.task_id = st.current.id;
+    e.type = type;
+    e.data = codec::to_doc(data);
+    e.user_id = st.current.user_id;
+    self->send(st.engine, atoms::step_finished::value, st.current.id, r, std::move(e));
+    st.results.push_back(std::move(r));
+  };
+  auto failed = [=](execution_result r, const std::string& why) {
     self->state.rollback_errors.push_back("rollback of " + step_id + " (" + action +
                                           ") failed: " + why);
+    record(std::move(r), "step_failed",
+           {{"step_id", task_logic::undo_step_id(step_id)}, {"action", action}, {"error", why}});
     roll_back_next(self);
   };
   self->request(child, st.runtime.step_timeout, atoms::run_step::value, std::move(job))
       .then(
           [=](execution_result& r) {
-            if (r.status != execution_status::success) return failed(r.error.message);
+            if (r.status != execution_status::success) return failed(r, r.error.message);
             self->state.rolled_back.push_back(step_id);
-            emit(self, "step_rolled_back",
-                 {{"step_id", step_id}, {"action", action}, {"duration", r.duration_ms}});
+            auto duration = r.duration_ms;
+            record(std::move(r), "step_rolled_back",
+                   {{"step_id", step_id}, {"action", action}, {"duration", duration}});
             roll_back_next(self);
           },
           [=](caf::error& err) {
             self->send_exit(child, caf::exit_reason::kill);
-            failed(render(self, err));
+            execution_result r;
+            r.id = self->state.ids.next("exec");
+            r.plan_id = self->state.the_plan.id;
+            r.step_id = task_logic::undo_step_id(step_id);
+            r.status = execution_status::failure;
+            r.started_at = started_at;
+            r.completed_at = now_ms();
+            r.duration_ms = r.completed_at - started_at;
+            r.error.code = "rollback_failed";
+            r.error.message = render(self, err);
+            failed(std::move(r), r.error.message);
           });
 }
 
@@ -718,6 +738,12 @@ void resume_execution(self_ptr self) {
 /// First message of a task actor: a fresh start, or a recovery.
 void on_start(self_ptr self) {
   auto& st = self->state;
+  if (st.recovered.rollback_only) {  // waits for the rollback request
+    st.the_plan = st.recovered.the_plan;
+    st.has_plan = st.recovered.has_plan;
+    st.results = st.recovered.results;
+    return;
+  }
   if (!st.recovered.active) return start_planning(self);
   if (!st.recovered.has_plan || st.current.status == task_status::planning ||
       st.current.status == task_status::queued || st.current.status == task_status::pending) {
@@ -832,6 +858,19 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
         json::object data{{"check_id", failed.check_id}, {"message", failed.message}};
         emit(self, "safety_violation", std::move(data));
         end_failed(self, {"safety violation (" + failed.check_id + "): " + failed.message});
+      },
+      [=](atoms::rollback) -> caf::result<rollback_report> {
+        auto& st = self->state;
+        if (!st.recovered.rollback_only || st.report)
+          return make_error(errc::wrong_state,
+                            "task " + st.current.id + " is not waiting for a rollback");
+        auto promise = self->make_response_promise<rollback_report>();
+        st.report = promise;
+        if (!begin_rollback(self, {true, false, {}, "", ""})) {
+          promise.deliver(rollback_report{st.current.id, true, {}, {}});
+          finish(self);
+        }
+        return promise;
       },
       [=](atoms::retry_step, const std::string& step_id) {
         auto& st = self->state;

@@ -37,6 +37,7 @@ struct recovered_execution {
   plan the_plan;
   bool has_plan = false;
   std::vector<execution_result> results;  // what the store holds, in completion order
+  bool rollback_only = false;             // a finished task whose applied steps are to be undone
 };
 
 struct running_step {
@@ -46,6 +47,7 @@ struct running_step {
 
 /// How a task ends once its rollback is done.
 struct task_ending {
+  bool report_only = false;  // a rollback asked for after the end: nothing else changes
   bool cancel = false;
   std::vector<std::string> errors;  // a failure's
   std::string who;                  // a cancel's
@@ -76,7 +78,8 @@ struct task_state {
   std::vector<std::string> rollback_errors;
   bool rollback_done = false;
   std::vector<caf::typed_response_promise<task>> enders;  // cancels answered at the end
-  std::minstd_rand rng{std::random_device{}()};           // backoff jitter
+  std::optional<caf::typed_response_promise<rollback_report>> report;  // rollback mode
+  std::minstd_rand rng{std::random_device{}()};                        // backoff jitter
   static inline const char* name = "task";
 };
 

@@ -407,3 +407,51 @@ TEST_CASE("A rollback that fails is reported, not hidden", "[e2e][supervision][r
 
 }  // namespace
 }  // namespace ce::e2e
+
+namespace ce::e2e {
+namespace {
+
+TEST_CASE("POST /api/tasks/:id/rollback undoes a completed deployment once; again it does nothing",
+          "[e2e][supervision][rollback]") {
+  engine e;
+  std::string id;
+  REQUIRE(text(run(e.client, deploy_with({}), id), "status") == "completed");
+
+  auto check = expect_ok(e.client.get("/api/tasks/" + id + "/rollback/check"), 200);
+  INFO(json::serialize(check));
+  CHECK(check.at("can_rollback").as_bool());
+  CHECK(strings(check.at("steps")) == std::vector<std::string>{"apply_deployment"});
+
+  auto report = expect_ok(e.client.post("/api/tasks/" + id + "/rollback"), 200);
+  INFO(json::serialize(report));
+  CHECK(report.at("success").as_bool());
+  CHECK(strings(report.at("rolled_back")) == std::vector<std::string>{"apply_deployment"});
+  auto events = events_of(e.client, id);
+  CHECK(of_type(events, "step_rolled_back", "apply_deployment").size() == 1);
+  CHECK(of_type(events, "rollback_completed").size() == 1);
+  CHECK(text(get_task(e.client, id), "status") == "completed");  // its outcome stays
+
+  // Idempotent: nothing is left to undo, and nothing happens.
+  auto again = expect_ok(e.client.get("/api/tasks/" + id + "/rollback/check"), 200);
+  CHECK_FALSE(again.at("can_rollback").as_bool());
+  CHECK_FALSE(text(again, "reason").empty());
+  auto second = expect_ok(e.client.post("/api/tasks/" + id + "/rollback"), 200);
+  CHECK(second.at("rolled_back").as_array().empty());
+  CHECK(events_of(e.client, id).size() == events.size());
+}
+
+TEST_CASE("Rollback is refused for a running task and unknown ones",
+          "[e2e][supervision][rollback]") {
+  engine e;
+  auto id = text(create_task(e.client, task_body("aws", "production", {"vpc"})), "id");
+  auto check = expect_ok(e.client.get("/api/tasks/" + id + "/rollback/check"), 200);
+  CHECK_FALSE(check.at("can_rollback").as_bool());
+  expect_ok(e.client.post("/api/tasks/" + id + "/execute?wait=true"), 200);  // awaits approval
+  auto refused = expect_error(e.client.post("/api/tasks/" + id + "/rollback"), 409);
+  CHECK(error_text(refused).find("awaiting_approval") != std::string::npos);
+  expect_error(e.client.post("/api/tasks/task_00000000000000000000000000/rollback"), 404);
+  expect_error(e.client.get("/api/tasks/task_00000000000000000000000000/rollback/check"), 404);
+}
+
+}  // namespace
+}  // namespace ce::e2e
