@@ -23,6 +23,7 @@
 #include "actors/engine/engine_actor.hpp"
 #include "actors/events/event_bus.hpp"
 #include "actors/events/event_log_actor.hpp"
+#include "actors/executor/deployment_driver.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/store/store_reader.hpp"
 #include "messages/clock.hpp"
@@ -242,6 +243,7 @@ int run_node(const config::settings& settings) {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   signals.async_wait([&](beast::error_code, int signal) {
     spdlog::info("signal {} received, shutting down", signal);
+    executor::interrupt_simulated_work();  // a hung step must not hold up the stop
     http_listener->stop();
     ws_listener->stop();
     ioc.stop();  // idle keep-alive sessions are dropped

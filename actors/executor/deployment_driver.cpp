@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
@@ -283,6 +285,19 @@ json_doc evaluate_outputs(const configuration& config, const sim_state& state,
   return json_doc{json::serialize(outputs)};
 }
 
+// A simulated hang stands for an external process; like one, it ends when
+// the node stops instead of holding up the shutdown. Process-wide on purpose:
+// it is the stop signal, not state of any actor.
+std::mutex stopping_mutex;
+std::condition_variable stopping_changed;
+bool stopping = false;
+
+/// Sleeps for `delay`; false if the node started stopping meanwhile.
+bool wait_unless_stopping(std::chrono::milliseconds delay) {
+  std::unique_lock<std::mutex> lock(stopping_mutex);
+  return !stopping_changed.wait_for(lock, delay, [] { return stopping; });
+}
+
 class simulated_driver final : public deployment_driver {
  public:
   std::string name() const override { return "simulated"; }
@@ -419,8 +434,8 @@ class simulated_driver final : public deployment_driver {
   driver_outcome run(const std::string& operation, const std::string& workspace,
                      const task_context& context, Operation&& body) {
     auto faults = read_fault_plan(context);
-    if (faults.delay_ms > 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(faults.delay_ms));
+    if (faults.delay_ms > 0 && !wait_unless_stopping(std::chrono::milliseconds(faults.delay_ms)))
+      return failure("interrupted", operation + " was interrupted: the node is stopping", true);
     if (faults.fail_operation == operation) {
       int attempt = count_attempt(workspace, operation);
       if (faults.fail_times <= 0 || attempt <= faults.fail_times) {
@@ -459,6 +474,14 @@ class simulated_driver final : public deployment_driver {
 };
 
 }  // namespace
+
+void interrupt_simulated_work() {
+  {
+    std::lock_guard<std::mutex> lock(stopping_mutex);
+    stopping = true;
+  }
+  stopping_changed.notify_all();
+}
 
 std::unique_ptr<deployment_driver> make_simulated_driver() {
   return std::make_unique<simulated_driver>();

@@ -59,4 +59,7 @@ class deployment_driver {
 /// Values of the wrong type are ignored.
 std::unique_ptr<deployment_driver> make_simulated_driver();
 
+/// Ends every simulated delay now and for good (the node is stopping).
+void interrupt_simulated_work();
+
 }  // namespace ce::executor

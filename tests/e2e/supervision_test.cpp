@@ -2,6 +2,8 @@
 // driver's fault injection and synchronised on task states and events:
 // retries of transient failures, step and execution timeouts that kill what
 // overruns, approval expiry and the resource-rate abort.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -136,6 +138,11 @@ TEST_CASE("A step that overruns its timeout is killed and fails the task without
   // The node goes on serving other tasks meanwhile.
   std::string other;
   CHECK(text(run(e.client, task_body("aws", "dev", {"vpc"}), other), "status") == "completed");
+  // And a stop does not wait for the hung work either.
+  auto stopping = clock_type::now();
+  auto stopped = e.server.stop(SIGTERM, 5s);
+  CHECK(stopped.exited);
+  CHECK(clock_type::now() - stopping < 3s);
 }
 
 TEST_CASE("A task that exceeds the execution timeout is aborted with a safety violation",
