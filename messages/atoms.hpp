@@ -36,6 +36,7 @@ using verified = caf::atom_constant<caf::atom("verified")>;
 using start = caf::atom_constant<caf::atom("start")>;
 using deadline = caf::atom_constant<caf::atom("deadline")>;
 using retry_step = caf::atom_constant<caf::atom("retry_step")>;
+using proceed = caf::atom_constant<caf::atom("proceed")>;
 
 // task actor -> timer, timer -> itself
 using arm = caf::atom_constant<caf::atom("arm")>;

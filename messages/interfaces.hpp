@@ -167,6 +167,8 @@ using task_actor = caf::typed_actor<
     caf::reacts_to<atoms::violation, safety_check_result>,
     /// Rollback mode (a finished task): undo its applied steps, answer the report.
     caf::replies_to<atoms::rollback>::with<rollback_report>,
+    /// To itself: a simulated pause of this phase ("planning", "verification") is over.
+    caf::reacts_to<atoms::proceed, std::string>,
     /// To itself: run this step again (its backoff is over).
     caf::reacts_to<atoms::retry_step, std::string>,
     /// From the timer: the deadline armed with this token is due.

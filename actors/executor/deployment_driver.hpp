@@ -56,6 +56,9 @@ class deployment_driver {
 ///     "resources": 500,     // plan and apply report this many resources instead of the files'
 ///     "delay_ms": 2000      // every operation takes at least this long (at most 600000)
 ///   }
+/// The task actor reads two more keys of the same object: "planning_ms" and
+/// "verification_ms" hold the task in that phase (at most 60000), so that a
+/// cancel there can be tested.
 /// Values of the wrong type are ignored.
 std::unique_ptr<deployment_driver> make_simulated_driver();
 

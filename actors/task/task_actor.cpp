@@ -556,11 +556,37 @@ void run_post_checks(self_ptr self, verification_result v) {
           });
 }
 
+/// Fault injection for tests: "simulate": {"planning_ms": N, "verification_ms": N}
+/// holds the task in that phase for N ms (at most 60 s), so that what happens
+/// in it (a cancel) can be tested. 0 when absent.
+std::chrono::milliseconds simulated_pause(const task_context& context, const char* phase) {
+  boost::system::error_code ec;
+  auto root = json::parse(context.requirements.text, ec);
+  const json::object* simulate = nullptr;
+  if (!ec && root.is_object())
+    if (auto* v = root.as_object().if_contains("simulate"); v && v->is_object())
+      simulate = &v->as_object();
+  const json::value* ms = simulate ? simulate->if_contains(phase) : nullptr;
+  if (ms == nullptr || !ms->is_int64()) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(std::clamp<int64_t>(ms->as_int64(), 0, 60000));
+}
+
+void spawn_planner(self_ptr self);
+void spawn_verifier(self_ptr self);
+
 void start_verification(self_ptr self) {
   auto& st = self->state;
   if (st.current.status != task_status::executing) return;
   set_status(self, task_status::verifying);
   publish_task(self, "verification_started", {{"execution_id", st.execution_id}});
+  auto pause = simulated_pause(st.current.context, "verification_ms");
+  if (pause.count() > 0)
+    return self->delayed_send(self, pause, atoms::proceed::value, std::string("verification"));
+  spawn_verifier(self);
+}
+
+void spawn_verifier(self_ptr self) {
+  auto& st = self->state;
   auto verifier = self->spawn<caf::monitored>(verifier::verifier_behavior);
   verify_job job;
   job.the_plan = st.the_plan;
@@ -663,6 +689,14 @@ void start_planning(self_ptr self) {
   auto& st = self->state;
   set_status(self, task_status::planning);
   publish_task(self, "planning_started", {{"type", std::string(to_string(st.current.type))}});
+  auto pause = simulated_pause(st.current.context, "planning_ms");
+  if (pause.count() > 0)
+    return self->delayed_send(self, pause, atoms::proceed::value, std::string("planning"));
+  spawn_planner(self);
+}
+
+void spawn_planner(self_ptr self) {
+  auto& st = self->state;
   auto planner_child = self->spawn<caf::monitored>(planner::planner_behavior);
   plan_job job{st.ids.next("plan"), st.current.id, st.current.type, st.current.context};
   self->request(planner_child, st.runtime.child_timeout, atoms::make_plan::value, std::move(job))
@@ -871,6 +905,11 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
           finish(self);
         }
         return promise;
+      },
+      [=](atoms::proceed, const std::string& phase) {
+        auto status = self->state.current.status;
+        if (phase == "planning" && status == task_status::planning) spawn_planner(self);
+        if (phase == "verification" && status == task_status::verifying) spawn_verifier(self);
       },
       [=](atoms::retry_step, const std::string& step_id) {
         auto& st = self->state;

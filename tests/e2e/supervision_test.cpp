@@ -462,3 +462,41 @@ TEST_CASE("Rollback is refused for a running task and unknown ones",
 
 }  // namespace
 }  // namespace ce::e2e
+
+namespace ce::e2e {
+namespace {
+
+TEST_CASE("Cancelling a task while it plans ends it before any plan is made",
+          "[e2e][supervision][cancel]") {
+  engine e;
+  auto id = text(create_task(e.client, deploy_with({{"planning_ms", 5000}})), "id");
+  auto started = expect_ok(e.client.post("/api/tasks/" + id + "/execute"), 202);
+  REQUIRE(text(started, "status") == "planning");
+  auto cancelled = expect_ok(e.client.post("/api/tasks/" + id + "/cancel"), 200);
+  CHECK(text(cancelled, "status") == "cancelled");
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(of_type(events, "planning_started").size() == 1);
+  CHECK(of_type(events, "plan_generated").empty());
+  CHECK(of_type(events, "task_cancelled").size() == 1);
+  CHECK(text(get_task(e.client, id).at("execution"), "plan_id").empty());
+}
+
+TEST_CASE("Cancelling a task while it verifies rolls back what it deployed and ends it",
+          "[e2e][supervision][cancel][rollback]") {
+  engine e;
+  auto id = text(create_task(e.client, deploy_with({{"verification_ms", 5000}})), "id");
+  expect_ok(e.client.post("/api/tasks/" + id + "/execute"), 202);
+  wait_for_status(e.client, id, {"verifying"}, 60s);
+  auto cancelled = expect_ok(e.client.post("/api/tasks/" + id + "/cancel"), 200);
+  CHECK(text(cancelled, "status") == "cancelled");
+  auto events = events_of(e.client, id);
+  INFO(types(events));
+  CHECK(of_type(events, "verification_completed").empty());
+  CHECK(of_type(events, "step_rolled_back", "apply_deployment").size() == 1);
+  CHECK(seq_of_first(events, "verification_started") < seq_of_first(events, "rollback_started"));
+  CHECK(seq_of_first(events, "rollback_completed") < seq_of_first(events, "task_cancelled"));
+}
+
+}  // namespace
+}  // namespace ce::e2e
