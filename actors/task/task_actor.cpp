@@ -307,13 +307,14 @@ bool is_transient(const execution_result& result) {
 bool retry_later(self_ptr self, const plan_step& step, const execution_result& result) {
   auto& st = self->state;
   int attempt = st.attempts[step.id];
-  if (!task_logic::should_retry(st.runtime.retry, attempt, is_transient(result))) return false;
-  auto delay = task_logic::backoff_delay(st.runtime.retry, attempt, st.rng);
+  auto policy = task_logic::policy_for(step, st.runtime.retry);
+  if (!task_logic::should_retry(policy, attempt, is_transient(result))) return false;
+  auto delay = task_logic::backoff_delay(policy, attempt, st.rng);
   emit(self, "step_retrying",
        {{"step_id", step.id},
         {"action", step.action},
         {"attempt", attempt + 1},
-        {"max_attempts", st.runtime.retry.max_attempts},
+        {"max_attempts", policy.max_attempts},
         {"delay_ms", delay.count()},
         {"error", result.error.message}});
   // Short (seconds at most): a delayed message is fine here.
@@ -407,9 +408,7 @@ void on_step_error(self_ptr self, const std::string& step_id, const std::string&
 /// Deployment steps may run an external process for minutes: they get their
 /// own thread, so a slow or hung one never holds up the actors of other tasks.
 bool runs_external_work(const plan_step& step) {
-  static const std::string suffix = "_deployment";  // plan, apply, verify, destroy
-  return step.action.size() > suffix.size() &&
-         step.action.compare(step.action.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return task_logic::reaches_outside(step);
 }
 
 /// Spawns the executor-step child for one attempt of a step and supervises

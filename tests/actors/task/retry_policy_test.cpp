@@ -42,3 +42,27 @@ TEST_CASE("jitter spreads the delays of steps failing together", "[retry]") {
   for (int i = 0; i < 20 && !differs; ++i) differs = backoff_delay(policy, 2, rng) != first;
   CHECK(differs);
 }
+
+TEST_CASE("deployment actions take the node's policy, deterministic ones get one attempt",
+          "[retry]") {
+  retry_policy node{4, milliseconds(100), milliseconds(1000)};
+  ce::plan_step apply;
+  apply.action = "apply_deployment";
+  CHECK(policy_for(apply, node).max_attempts == 4);
+  ce::plan_step generate;
+  generate.action = "generate_terraform";
+  CHECK(policy_for(generate, node).max_attempts == 1);
+  CHECK(policy_for(generate, node).base_delay == milliseconds(100));
+}
+
+TEST_CASE("a step's parameters may set its own attempt limit", "[retry]") {
+  retry_policy node;
+  ce::plan_step apply;
+  apply.action = "apply_deployment";
+  apply.parameters.text = R"({"region":"us-east-1","retry":{"max_attempts":6}})";
+  CHECK(policy_for(apply, node).max_attempts == 6);
+  apply.parameters.text = R"({"retry":{"max_attempts":0}})";  // clamped: at least one attempt
+  CHECK(policy_for(apply, node).max_attempts == 1);
+  apply.parameters.text = R"({"retry":"often"})";  // not an object: the default stands
+  CHECK(policy_for(apply, node).max_attempts == node.max_attempts);
+}
