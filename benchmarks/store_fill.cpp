@@ -41,7 +41,7 @@ event make_event(uint64_t& seq, const std::string& node, const task& t, const ch
 
 /// One completed task as the engine would have stored it.
 void add_completed_task(change_set& out, id_generator& ids, uint64_t& seq, const std::string& node,
-                        timestamp_ms now, uint64_t n) {
+                        const std::string& artifacts_root, timestamp_ms now, uint64_t n) {
   task t;
   t.id = ids.next("task");
   t.user_id = n % 3 == 0 ? "anonymous" : "user-" + std::to_string(n % 50);
@@ -74,7 +74,7 @@ void add_completed_task(change_set& out, id_generator& ids, uint64_t& seq, const
     artifact a;
     a.id = ids.next("art");
     a.name = step.id + ".tf";
-    a.path = "/tmp/ce-fill/artifacts/" + t.id + "/" + a.name;
+    a.path = artifacts_root + "/" + t.id + "/" + a.name;  // metadata only: no file is written
     a.size = 1200;
     a.checksum = std::string(64, 'a');
     a.created_at = r.completed_at;
@@ -113,12 +113,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   uint64_t seq = existing.last_seq;
+  auto artifacts_root = (std::filesystem::absolute(opts.data_dir) / "artifacts").string();
   id_generator ids;
   auto started = std::chrono::steady_clock::now();
   for (uint64_t done = 0; done < opts.tasks;) {
     change_set batch;
     for (uint64_t i = 0; i < opts.per_commit && done < opts.tasks; ++i, ++done)
-      add_completed_task(batch, ids, seq, opts.node, now_ms(), done);
+      add_completed_task(batch, ids, seq, opts.node, artifacts_root, now_ms(), done);
     if (!db->commit({&batch}, error)) {
       std::cerr << "commit failed: " << error << "\n";
       return 1;
