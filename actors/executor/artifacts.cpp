@@ -71,8 +71,8 @@ std::string sha256_hex(std::string_view bytes) {
 namespace {
 
 void keep_version(const fs::path& directory, const std::string& final_path,
-                  std::string_view content) {
-  auto kept = version_path(directory, sha256_hex(content));
+                  const std::string& checksum) {
+  auto kept = version_path(directory, checksum);
   if (::link(final_path.c_str(), kept.c_str()) == 0 || errno == EEXIST) return;
   if (errno != ENOENT) throw io_error("cannot link " + final_path + " to", kept, errno);
   auto versions = (directory / ".versions").string();
@@ -113,7 +113,8 @@ artifact write_artifact(const std::string& dir, const rendered_file& file, std::
     ::unlink(temp_path.c_str());
     throw io_error("cannot rename " + temp_path + " to", final_path, err);
   }
-  keep_version(directory, final_path, file.content);
+  auto checksum = sha256_hex(file.content);
+  keep_version(directory, final_path, checksum);
   // No fsync here: rendering is deterministic and every artifact's sha256 is
   // recorded, so after a crash a missing or torn file is detected and rendered
   // again. Durability of what the API reported is the store's job (one group
@@ -125,7 +126,7 @@ artifact write_artifact(const std::string& dir, const rendered_file& file, std::
   a.name = file.name;
   a.path = final_path;
   a.size = static_cast<int64_t>(file.content.size());
-  a.checksum = sha256_hex(file.content);
+  a.checksum = std::move(checksum);
   a.created_at = now;
   return a;
 }

@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* state_file_name = "terraform.tfstate.json";
 constexpr long max_delay_ms = 600000;
+constexpr long max_phase_ms = 60000;
 
 /// The optional "simulate" object of the requirements.
 struct fault_plan {
@@ -40,6 +41,8 @@ struct fault_plan {
   std::string message;
   int resources = -1;  // -1: count the files
   long delay_ms = 0;
+  long planning_ms = 0;  // read by the task actor (phase_pause)
+  long verification_ms = 0;
 };
 
 fault_plan read_fault_plan(const task_context& context) {
@@ -71,6 +74,9 @@ fault_plan read_fault_plan(const task_context& context) {
   if (auto* v = o.if_contains("error"); v && v->is_string()) f.message = v->get_string();
   if (auto n = integer("resources"); n && *n >= 0) f.resources = static_cast<int>(*n);
   if (auto n = integer("delay_ms"); n && *n > 0) f.delay_ms = std::min(*n, max_delay_ms);
+  if (auto n = integer("planning_ms"); n && *n > 0) f.planning_ms = std::min(*n, max_phase_ms);
+  if (auto n = integer("verification_ms"); n && *n > 0)
+    f.verification_ms = std::min(*n, max_phase_ms);
   return f;
 }
 
@@ -474,6 +480,12 @@ class simulated_driver final : public deployment_driver {
 };
 
 }  // namespace
+
+std::chrono::milliseconds phase_pause(const task_context& context, simulated_phase phase) {
+  auto faults = read_fault_plan(context);
+  return std::chrono::milliseconds(phase == simulated_phase::planning ? faults.planning_ms
+                                                                      : faults.verification_ms);
+}
 
 void interrupt_simulated_work() {
   {

@@ -5,6 +5,7 @@
 // driver touches no cloud: it answers like terraform would, from the files.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,11 +57,15 @@ class deployment_driver {
 ///     "resources": 500,     // plan and apply report this many resources instead of the files'
 ///     "delay_ms": 2000      // every operation takes at least this long (at most 600000)
 ///   }
-/// The task actor reads two more keys of the same object: "planning_ms" and
-/// "verification_ms" hold the task in that phase (at most 60000), so that a
-/// cancel there can be tested.
+/// Two more keys hold the task itself in a phase (at most 60000 ms), so that a
+/// cancel there can be tested: "planning_ms" and "verification_ms" (phase_pause).
 /// Values of the wrong type are ignored.
 std::unique_ptr<deployment_driver> make_simulated_driver();
+
+enum class simulated_phase { planning, verification };
+
+/// How long "simulate" holds a task in `phase` (0: not at all).
+std::chrono::milliseconds phase_pause(const task_context&, simulated_phase phase);
 
 /// Ends every simulated delay now and for good (the node is stopping).
 void interrupt_simulated_work();

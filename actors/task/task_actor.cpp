@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "actors/executor/artifacts.hpp"
+#include "actors/executor/deployment_driver.hpp"
 #include "actors/executor/step_actor.hpp"
 #include "actors/planner/planner.hpp"
 #include "actors/planner/planner_actor.hpp"
@@ -405,12 +406,6 @@ void on_step_error(self_ptr self, const std::string& step_id, const std::string&
   on_step_result(self, step_id, std::move(r));
 }
 
-/// Deployment steps may run an external process for minutes: they get their
-/// own thread, so a slow or hung one never holds up the actors of other tasks.
-bool runs_external_work(const plan_step& step) {
-  return task_logic::reaches_outside(step);
-}
-
 /// Spawns the executor-step child for one attempt of a step and supervises
 /// it: an answer, a crash (down message) or the step timeout, which kills it.
 void launch_step(self_ptr self, const std::string& step_id) {
@@ -422,8 +417,10 @@ void launch_step(self_ptr self, const std::string& step_id) {
   if (attempt > 1) data["attempt"] = attempt;
   emit(self, "step_started", std::move(data));
 
+  // Deployment steps may run an external process for minutes: they get their
+  // own thread, so a slow or hung one never holds up other tasks' actors.
   auto child =
-      runs_external_work(*step)
+      task_logic::reaches_outside(*step)
           ? self->spawn<caf::monitored + caf::detached>(executor::step_behavior, st.runtime.driver)
           : self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver);
   st.running[child.address()] = {step_id, caf::actor_cast<caf::actor>(child)};
@@ -555,21 +552,6 @@ void run_post_checks(self_ptr self, verification_result v) {
           });
 }
 
-/// Fault injection for tests: "simulate": {"planning_ms": N, "verification_ms": N}
-/// holds the task in that phase for N ms (at most 60 s), so that what happens
-/// in it (a cancel) can be tested. 0 when absent.
-std::chrono::milliseconds simulated_pause(const task_context& context, const char* phase) {
-  boost::system::error_code ec;
-  auto root = json::parse(context.requirements.text, ec);
-  const json::object* simulate = nullptr;
-  if (!ec && root.is_object())
-    if (auto* v = root.as_object().if_contains("simulate"); v && v->is_object())
-      simulate = &v->as_object();
-  const json::value* ms = simulate ? simulate->if_contains(phase) : nullptr;
-  if (ms == nullptr || !ms->is_int64()) return std::chrono::milliseconds(0);
-  return std::chrono::milliseconds(std::clamp<int64_t>(ms->as_int64(), 0, 60000));
-}
-
 void spawn_planner(self_ptr self);
 void spawn_verifier(self_ptr self);
 
@@ -578,7 +560,7 @@ void start_verification(self_ptr self) {
   if (st.current.status != task_status::executing) return;
   set_status(self, task_status::verifying);
   publish_task(self, "verification_started", {{"execution_id", st.execution_id}});
-  auto pause = simulated_pause(st.current.context, "verification_ms");
+  auto pause = executor::phase_pause(st.current.context, executor::simulated_phase::verification);
   if (pause.count() > 0)
     return self->delayed_send(self, pause, atoms::proceed::value, std::string("verification"));
   spawn_verifier(self);
@@ -688,7 +670,8 @@ void start_planning(self_ptr self) {
   auto& st = self->state;
   set_status(self, task_status::planning);
   publish_task(self, "planning_started", {{"type", std::string(to_string(st.current.type))}});
-  auto pause = simulated_pause(st.current.context, "planning_ms");
+  // Fault injection: tests hold the task here to cancel it while it plans.
+  auto pause = executor::phase_pause(st.current.context, executor::simulated_phase::planning);
   if (pause.count() > 0)
     return self->delayed_send(self, pause, atoms::proceed::value, std::string("planning"));
   spawn_planner(self);

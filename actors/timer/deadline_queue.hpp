@@ -1,8 +1,10 @@
 // Deadlines of many owners in one ordered queue: pure logic, no actors.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,20 +22,18 @@ class deadline_queue {
   };
 
   void arm(Owner owner, uint64_t token, TimePoint due) {
-    due_.emplace(due, entry{std::move(owner), token});
+    auto it = due_.emplace(due, entry{owner, token});
+    by_owner_[std::move(owner)].push_back(it);
   }
 
-  /// Forgets every deadline of `owner`; returns how many there were.
+  /// Forgets every deadline of `owner` (only those, not a scan of all);
+  /// returns how many there were.
   std::size_t disarm(const Owner& owner) {
-    std::size_t removed = 0;
-    for (auto it = due_.begin(); it != due_.end();) {
-      if (it->second.owner == owner) {
-        it = due_.erase(it);
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
+    auto found = by_owner_.find(owner);
+    if (found == by_owner_.end()) return 0;
+    auto removed = found->second.size();
+    for (auto it : found->second) due_.erase(it);
+    by_owner_.erase(found);
     return removed;
   }
 
@@ -41,7 +41,10 @@ class deadline_queue {
   std::vector<entry> take_due(TimePoint now) {
     std::vector<entry> out;
     auto end = due_.upper_bound(now);
-    for (auto it = due_.begin(); it != end; ++it) out.push_back(std::move(it->second));
+    for (auto it = due_.begin(); it != end; ++it) {
+      forget(it);
+      out.push_back(std::move(it->second));
+    }
     due_.erase(due_.begin(), end);
     return out;
   }
@@ -51,7 +54,19 @@ class deadline_queue {
   std::size_t size() const { return due_.size(); }
 
  private:
+  using position = typename std::multimap<TimePoint, entry>::iterator;
+
+  /// Drops a deadline from its owner's index (it is about to leave due_).
+  void forget(position it) {
+    auto found = by_owner_.find(it->second.owner);
+    if (found == by_owner_.end()) return;
+    auto& list = found->second;
+    list.erase(std::find(list.begin(), list.end(), it));
+    if (list.empty()) by_owner_.erase(found);
+  }
+
   std::multimap<TimePoint, entry> due_;
+  std::unordered_map<Owner, std::vector<position>> by_owner_;  // a few per owner
 };
 
 }  // namespace ce::timer

@@ -56,13 +56,18 @@ json::object run(http_client& client, const json::object& body, std::string& tas
   return done.at("task").as_object();
 }
 
+/// Server options with extra arguments.
+server_options with_args(std::vector<std::string> args) {
+  server_options options;
+  options.args = std::move(args);
+  return options;
+}
+
 const std::vector<std::string> fast_retries{"--retry-base-ms", "20", "--retry-max-ms", "100"};
 
 TEST_CASE("A transient failure is retried with backoff and the task completes",
           "[e2e][supervision][retry]") {
-  server_options options;
-  options.args = fast_retries;
-  engine e(options);
+  engine e(with_args(fast_retries));
   std::string id;
   auto task = run(
       e.client, deploy_with({{"fail_step", "apply"}, {"fail_times", 2}, {"transient", true}}), id);
@@ -86,9 +91,7 @@ TEST_CASE("A transient failure is retried with backoff and the task completes",
 }
 
 TEST_CASE("A permanent failure is not retried and fails the task", "[e2e][supervision][retry]") {
-  server_options options;
-  options.args = fast_retries;
-  engine e(options);
+  engine e(with_args(fast_retries));
   std::string id;
   auto task = run(e.client, deploy_with({{"fail_step", "apply"}, {"error", "quota exceeded"}}), id);
   auto events = events_of(e.client, id);
@@ -103,10 +106,9 @@ TEST_CASE("A permanent failure is not retried and fails the task", "[e2e][superv
 
 TEST_CASE("A transient failure that outlasts the attempts fails the task after them",
           "[e2e][supervision][retry]") {
-  server_options options;
-  options.args = fast_retries;
-  options.args.insert(options.args.end(), {"--step-attempts", "2"});
-  engine e(options);
+  auto args = fast_retries;
+  args.insert(args.end(), {"--step-attempts", "2"});
+  engine e(with_args(args));
   std::string id;
   auto task = run(e.client, deploy_with({{"fail_step", "apply"}, {"transient", true}}), id);
   auto events = events_of(e.client, id);
@@ -119,9 +121,7 @@ TEST_CASE("A transient failure that outlasts the attempts fails the task after t
 
 TEST_CASE("A step that overruns its timeout is killed and fails the task without waiting for it",
           "[e2e][supervision][timeout]") {
-  server_options options;
-  options.args = {"--step-timeout", "1"};
-  engine e(options);
+  engine e(with_args({"--step-timeout", "1"}));
   std::string id;
   auto started = clock_type::now();
   // Every driver operation takes 20 s: the first deployment step overruns.
@@ -147,9 +147,7 @@ TEST_CASE("A step that overruns its timeout is killed and fails the task without
 
 TEST_CASE("A task that exceeds the execution timeout is aborted with a safety violation",
           "[e2e][supervision][timeout]") {
-  server_options options;
-  options.args = {"--execution-timeout", "1"};
-  engine e(options);
+  engine e(with_args({"--execution-timeout", "1"}));
   std::string id;
   auto started = clock_type::now();
   auto task = run(e.client, deploy_with({{"delay_ms", 20000}}), id);
@@ -163,9 +161,7 @@ TEST_CASE("A task that exceeds the execution timeout is aborted with a safety vi
 }
 
 TEST_CASE("A plan not approved in time ends its task cancelled", "[e2e][supervision][approval]") {
-  server_options options;
-  options.args = {"--approval-timeout", "1"};
-  engine e(options);
+  engine e(with_args({"--approval-timeout", "1"}));
   auto id = text(create_task(e.client, task_body("aws", "production", {"vpc"})), "id");
   auto waiting = expect_ok(e.client.post("/api/tasks/" + id + "/execute?wait=true"), 200);
   REQUIRE(text(waiting.at("task"), "status") == "awaiting_approval");
@@ -189,9 +185,7 @@ TEST_CASE("A plan not approved in time ends its task cancelled", "[e2e][supervis
 
 TEST_CASE("Creating resources faster than the configured rate aborts the task",
           "[e2e][supervision][rate]") {
-  server_options options;
-  options.args = {"--max-resources-per-minute", "50"};
-  engine e(options);
+  engine e(with_args({"--max-resources-per-minute", "50"}));
   std::string id;
   auto task = run(e.client, deploy_with({{"resources", 500}}), id);
   auto events = events_of(e.client, id);
@@ -240,9 +234,7 @@ std::string queued_task(http_client& client, const std::string& user, const std:
 
 TEST_CASE("With one slot, queued executions start by priority, first come first served within one",
           "[e2e][supervision][queue]") {
-  server_options options;
-  options.args = {"--max-running-tasks", "1"};
-  engine e(options);
+  engine e(with_args({"--max-running-tasks", "1"}));
   auto blocker = start_blocker(e.client, "alice");
   auto low = queued_task(e.client, "alice", "low");
   auto medium = queued_task(e.client, "alice", "medium");
@@ -279,9 +271,7 @@ TEST_CASE("With one slot, queued executions start by priority, first come first 
 
 TEST_CASE("A user at their cap waits while another user's execution starts",
           "[e2e][supervision][queue]") {
-  server_options options;
-  options.args = {"--max-running-tasks", "4", "--max-running-per-user", "1"};
-  engine e(options);
+  engine e(with_args({"--max-running-tasks", "4", "--max-running-per-user", "1"}));
   auto blocker = start_blocker(e.client, "alice");
   auto alice_second = queued_task(e.client, "alice", "critical");
   // Bob arrives later with a lower priority and still starts at once.
@@ -300,9 +290,7 @@ TEST_CASE("A user at their cap waits while another user's execution starts",
 
 TEST_CASE("Cancelling a queued task takes it out of the queue before it starts",
           "[e2e][supervision][queue]") {
-  server_options options;
-  options.args = {"--max-running-tasks", "1"};
-  engine e(options);
+  engine e(with_args({"--max-running-tasks", "1"}));
   auto blocker = start_blocker(e.client, "alice");
   auto first = queued_task(e.client, "alice", "medium");
   auto second = queued_task(e.client, "alice", "medium");

@@ -42,3 +42,14 @@ TEST_CASE("two deadlines due at the same moment both fire", "[timer]") {
   q.arm("task_b", 1, 10);
   CHECK(q.take_due(10).size() == 2);
 }
+
+TEST_CASE("a deadline that came due is no longer the owner's to disarm", "[timer]") {
+  deadline_queue<std::string, int> q;
+  q.arm("task_a", 1, 10);
+  q.arm("task_a", 2, 20);
+  REQUIRE(q.take_due(15).size() == 1);
+  CHECK(q.disarm("task_a") == 1);
+  CHECK(q.empty());
+  q.arm("task_a", 3, 30);  // the owner arms again after disarming
+  CHECK(q.disarm("task_a") == 1);
+}
