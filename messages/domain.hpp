@@ -325,8 +325,8 @@ struct verification_check {
   std::string name;
   std::string description;
   check_status status = check_status::passed;
-  std::string expected;     // empty: not given
-  std::string actual;       // empty: not given
+  json_doc expected{""};    // a JSON value of its natural type; empty text: not given
+  json_doc actual{""};      // likewise
   std::string error;        // empty: none
   std::string remediation;  // empty: none
 };

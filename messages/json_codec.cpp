@@ -1,5 +1,7 @@
 #include "messages/json_codec.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <type_traits>
 
@@ -38,6 +40,15 @@ void put_optional(json::object& o, std::string_view key, const json_doc& doc) {
   if (!doc.empty_object()) o[key] = to_json(doc);
 }
 
+/// A check's expected/actual value. Stores written before these were JSON values hold a
+/// sentence: it is shown as the string it was.
+void put_check_value(json::object& o, std::string_view key, const json_doc& doc) {
+  if (doc.text.empty()) return;
+  boost::system::error_code ec;
+  auto value = json::parse(doc.text, ec);
+  o[key] = ec ? json::value(str(doc.text)) : std::move(value);
+}
+
 json::object context_json(const task_context& c) {
   json::object o;
   o["provider"] = str(to_string(c.provider));
@@ -59,11 +70,128 @@ json::value to_json(const json_doc& doc) {
 }
 
 json_doc to_doc(const json::value& v) {
-  return json_doc{json::serialize(v)};
+  return json_doc{codec::serialize(v)};
 }
 
+namespace {
+
+void write_string(std::string& out, json::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 0xf]);
+        } else {
+          out.push_back(ch);  // UTF-8 passes through unchanged
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void write_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {  // JSON has no NaN or infinity
+    out += "null";
+    return;
+  }
+  char buffer[400];  // the longest fixed-notation double below 1e21 fits
+  // Fixed notation for every ordinary magnitude, shortest digits that read back
+  // as the same double; scientific only where fixed would be absurdly long.
+  auto format = std::fabs(d) < 1e21 && (d == 0 || std::fabs(d) >= 1e-7)
+                    ? std::chars_format::fixed
+                    : std::chars_format::general;
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, d, format);
+  out.append(buffer, end);
+}
+
+void write_value(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64: {
+      char buffer[24];
+      auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v.get_int64());
+      out.append(buffer, end);
+      return;
+    }
+    case json::kind::uint64: {
+      char buffer[24];
+      auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v.get_uint64());
+      out.append(buffer, end);
+      return;
+    }
+    case json::kind::double_:
+      write_double(out, v.get_double());
+      return;
+    case json::kind::string:
+      write_string(out, v.get_string());
+      return;
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_value(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_string(out, kv.key());
+        out.push_back(':');
+        write_value(out, kv.value());
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+// Boost.JSON 1.81 writes doubles as 1.813E2 or 3E0; the contract asks for the
+// shortest plain decimal that round-trips (181.3, 3), so numbers are written here.
 std::string serialize(const json::value& v) {
-  return json::serialize(v);
+  std::string out;
+  out.reserve(256);
+  write_value(out, v);
+  return out;
 }
 
 json::value to_json(const task& t) {
@@ -209,8 +337,8 @@ json::value to_json(const verification_check& c) {
   o["name"] = str(c.name);
   o["description"] = str(c.description);
   o["status"] = str(to_string(c.status));
-  put_optional(o, "expected", c.expected);
-  put_optional(o, "actual", c.actual);
+  put_check_value(o, "expected", c.expected);
+  put_check_value(o, "actual", c.actual);
   put_optional(o, "error", c.error);
   put_optional(o, "remediation", c.remediation);
   return o;
@@ -524,7 +652,7 @@ std::optional<decode_error> parse_object(std::string_view body, dom::object& out
   dom::element root;
   if (auto err = parser.parse(body.data(), body.size()).get(root))
     return decode_error{
-        "request body is not valid JSON: " + std::string(simdjson::error_message(err)), {}};
+        "request body is not valid JSON: " + std::string(simdjson::error_message(err)), {}, true};
   if (root.get_object().get(out) != simdjson::SUCCESS)
     return decode_error{"request body must be a JSON object", {}};
   return std::nullopt;

@@ -76,6 +76,7 @@ inline constexpr std::size_t max_inline_steps = 1000;
 struct decode_error {
   std::string message;
   std::vector<field_error> details;
+  bool malformed_json = false;  // the body is not JSON at all (not merely the wrong shape)
 };
 
 /// The decoded request, or why it was refused.

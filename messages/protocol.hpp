@@ -90,7 +90,7 @@ struct engine_statistics {
   std::vector<named_count> by_type;
   std::vector<named_count> by_priority;
   double average_duration_ms = 0;  // over completed and failed tasks
-  double success_rate = 0;         // completed / terminal, 0..1
+  double success_rate = 0;         // 100 * completed / (completed + failed)
   uint64_t terminal_tasks = 0;
   uint64_t running_tasks = 0;
   uint64_t queue_depth = 0;

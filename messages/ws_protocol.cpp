@@ -3,6 +3,8 @@
 #include <simdjson.h>
 #include <boost/json.hpp>
 
+#include "messages/json_codec.hpp"
+
 namespace ce::ws {
 
 namespace json = boost::json;
@@ -54,7 +56,7 @@ codec::decoded<client_message> decode_client_message(std::string_view text) {
 
 namespace {
 std::string frame(json::object obj) {
-  return json::serialize(obj);
+  return codec::serialize(obj);
 }
 }  // namespace
 

@@ -100,7 +100,7 @@ void http_session::write(api_response r) {
     msg.version(version_);
     msg.keep_alive(keep_alive_);
     msg.set(http::field::server, "core-engine");
-    msg.set(http::field::content_type, r.content_type);
+    if (!r.content_type.empty()) msg.set(http::field::content_type, r.content_type);
     for (auto& [field, value] : r.headers) msg.set(field, value);
   };
   if (!r.file_path.empty()) {

@@ -182,6 +182,7 @@ int run_node(const config::settings& settings) {
   log_start.last_seq = recovered->last_seq;
   log_start.window =
       reader ? static_cast<std::size_t>(std::max<int64_t>(settings.retain_events, 1)) : 0;
+  log_start.subscribe_unknown = settings.legacy_api;
   auto events = system.spawn(events::event_log_behavior, node_id, bus, store_handle, reader,
                              std::move(log_start));
   engine::engine_runtime runtime;

@@ -40,6 +40,56 @@ api_response failure(const api_options& options, http::status status, std::strin
   return r;
 }
 
+namespace {
+
+api_response plain_text(http::status status, std::string text) {
+  api_response r;
+  r.status = status;
+  r.content_type = "text/plain;charset=utf-8";
+  r.body = std::move(text);
+  return r;
+}
+
+}  // namespace
+
+responder legacy_responder(responder inner) {
+  return [inner = std::move(inner)](api_response r) {
+    if (r.status == http::status::created || r.status == http::status::accepted)
+      r.status = http::status::ok;
+    r.headers.emplace_back(http::field::access_control_allow_origin, "*");
+    inner(std::move(r));
+  };
+}
+
+api_response legacy_preflight() {
+  api_response r;
+  r.status = http::status::no_content;
+  r.content_type.clear();
+  r.headers.emplace_back(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+  r.headers.emplace_back(http::field::access_control_allow_headers,
+                         "Content-Type, Authorization, X-User-Id");
+  r.headers.emplace_back(http::field::access_control_max_age, "5");
+  return r;
+}
+
+api_response rejected_body(const api_options& options, const codec::decode_error& error) {
+  if (options.legacy && error.malformed_json)
+    return plain_text(http::status::bad_request, "Bad Request");
+  return failure(options, http::status::bad_request, error.message, error.details);
+}
+
+api_response no_route(const api_options& options, const std::string& method,
+                      const std::string& path, const std::string& allow) {
+  if (options.legacy) return plain_text(http::status::not_found, "NOT_FOUND");
+  if (allow.empty())
+    return failure(options, http::status::not_found,
+                   "no such endpoint: " + method + " " + (path.empty() ? "/" : path));
+  auto r = failure(options, http::status::method_not_allowed,
+                   "method " + method + " is not allowed here; use " + allow);
+  r.headers.emplace_back(http::field::allow, allow);
+  return r;
+}
+
 api_response failure(const api_options& options, const caf::error& err, const std::string& context,
                      caf::actor_system& system) {
   if (err.category() == error_category) {

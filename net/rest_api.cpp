@@ -9,6 +9,7 @@
 #include "actors/planner/catalog.hpp"
 #include "actors/safety/safety_checks.hpp"
 #include "messages/clock.hpp"
+#include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
 #include "net/actor_call.hpp"
 #include "net/responses.hpp"
@@ -25,12 +26,20 @@ bool parse_uint(const std::string& text, uint64_t& out) {
   return ec == std::errc{} && p == text.data() + text.size();
 }
 
-/// `limit` of a list: 1..1000, default 50.
-bool read_limit(const api_request& req, uint32_t& limit, std::vector<field_error>& errors) {
+/// The most items one page of a list holds.
+constexpr uint32_t max_page_limit = 1000;
+
+/// `limit` of a list: 1..1000, default 50. Legacy mode's default is the whole page of
+/// 1,000: the original answered every task and the newest 1,000 events without paging.
+bool read_limit(const api_request& req, const api_options& options, uint32_t& limit,
+                std::vector<field_error>& errors) {
   auto it = req.query.find("limit");
-  if (it == req.query.end()) return true;
+  if (it == req.query.end()) {
+    if (options.legacy) limit = max_page_limit;
+    return true;
+  }
   uint64_t n = 0;
-  if (!parse_uint(it->second, n) || n < 1 || n > 1000) {
+  if (!parse_uint(it->second, n) || n < 1 || n > max_page_limit) {
     errors.push_back({"limit", "must be a whole number from 1 to 1000"});
     return false;
   }
@@ -122,6 +131,10 @@ rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_act
 }
 
 void rest_api::handle(api_request req, responder reply) const {
+  if (options_.legacy) {
+    reply = legacy_responder(std::move(reply));
+    if (req.method == http::verb::options) return reply(legacy_preflight());
+  }
   std::vector<std::string> allowed;
   for (const auto& r : routes_) {
     if (r.pattern.size() != req.segments.size()) continue;
@@ -146,19 +159,10 @@ void rest_api::handle(api_request req, responder reply) const {
     (this->*r.fn)(req, params, reply);
     return;
   }
-  if (!allowed.empty()) {
-    std::string allow;
-    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-    auto r = failure(options_, http::status::method_not_allowed,
-                     "method " + req.method_text + " is not allowed here; use " + allow);
-    r.headers.emplace_back(http::field::allow, allow);
-    reply(std::move(r));
-    return;
-  }
-  std::string path;
+  std::string allow, path;
+  for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
   for (const auto& s : req.segments) path += "/" + s;
-  reply(failure(options_, http::status::not_found,
-                "no such endpoint: " + req.method_text + " " + (path.empty() ? "/" : path)));
+  reply(no_route(options_, req.method_text, path, allow));
 }
 
 std::function<void(caf::error&)> rest_api::on_error(responder reply, std::string context) const {
@@ -198,8 +202,7 @@ void rest_api::create_task(const api_request& req, const std::vector<std::string
                            responder& reply) const {
   auto decoded = codec::decode_create_task(req.body);
   if (!decoded) {
-    reply(failure(options_, http::status::bad_request, decoded.error->message,
-                  decoded.error->details));
+    reply(rejected_body(options_, *decoded.error));
     return;
   }
   auto& in = decoded.value;
@@ -224,7 +227,7 @@ void rest_api::list_tasks(const api_request& req, const std::vector<std::string>
                           responder& reply) const {
   std::vector<field_error> errors;
   task_query query;
-  read_limit(req, query.limit, errors);
+  read_limit(req, options_, query.limit, errors);
   check_enum_filter<task_status>(req, "status", errors);
   check_enum_filter<task_type>(req, "type", errors);
   check_enum_filter<priority>(req, "priority", errors);
@@ -351,6 +354,14 @@ void rest_api::task_events(const api_request& req, const std::vector<std::string
   auto events = events_;
   auto options = options_;
   auto error = on_error(reply, "GET /api/tasks/:id/events");
+  if (options_.legacy) {
+    // The original filtered its event list by id: an unknown task has no events.
+    error = [error, reply](caf::error& err) {
+      if (err.category() == error_category && static_cast<errc>(err.code()) == errc::not_found)
+        return reply(ok(json::array{}, http::status::ok, json::object{{"count", 0}}));
+      error(err);
+    };
+  }
   actor_call(
       system_, engine_, options_.call_timeout,
       [=](const task& t) {
@@ -403,8 +414,7 @@ void rest_api::generate_plan(const api_request& req, const std::vector<std::stri
                              responder& reply) const {
   auto decoded = codec::decode_generate_plan(req.body);
   if (!decoded) {
-    reply(failure(options_, http::status::bad_request, decoded.error->message,
-                  decoded.error->details));
+    reply(rejected_body(options_, *decoded.error));
     return;
   }
   if (auto errors = planner::check_components(decoded.value.context); !errors.empty()) {
@@ -423,8 +433,7 @@ void rest_api::validate_inline_plan(const api_request& req, const std::vector<st
                                     responder& reply) const {
   auto decoded = codec::decode_inline_plan(req.body);
   if (!decoded) {
-    reply(failure(options_, http::status::bad_request, decoded.error->message,
-                  decoded.error->details));
+    reply(rejected_body(options_, *decoded.error));
     return;
   }
   actor_call(
@@ -456,8 +465,7 @@ void rest_api::approve_plan(const api_request& req, const std::vector<std::strin
                             responder& reply) const {
   auto decoded = codec::decode_approve(req.body);
   if (!decoded) {
-    reply(failure(options_, http::status::bad_request, decoded.error->message,
-                  decoded.error->details));
+    reply(rejected_body(options_, *decoded.error));
     return;
   }
   auto caller = req.caller;
@@ -476,8 +484,7 @@ void rest_api::reject_plan(const api_request& req, const std::vector<std::string
                            responder& reply) const {
   auto decoded = codec::decode_reject(req.body);
   if (!decoded) {
-    reply(failure(options_, http::status::bad_request, decoded.error->message,
-                  decoded.error->details));
+    reply(rejected_body(options_, *decoded.error));
     return;
   }
   auto caller = req.caller;
@@ -496,8 +503,7 @@ void rest_api::safety_check(const api_request& req, const std::vector<std::strin
                             responder& reply) const {
   auto decoded = codec::decode_safety_check(req.body);
   if (!decoded) {
-    reply(failure(options_, http::status::bad_request, decoded.error->message,
-                  decoded.error->details));
+    reply(rejected_body(options_, *decoded.error));
     return;
   }
   const auto& in = decoded.value;
@@ -577,7 +583,7 @@ void rest_api::list_events(const api_request& req, const std::vector<std::string
                            responder& reply) const {
   std::vector<field_error> errors;
   event_query query;
-  read_limit(req, query.limit, errors);
+  read_limit(req, options_, query.limit, errors);
   if (!errors.empty()) {
     reply(failure(options_, http::status::bad_request,
                   errors.front().field + " " + errors.front().message, errors));

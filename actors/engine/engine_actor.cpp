@@ -268,7 +268,8 @@ event created_event(const task& t) {
                      {"priority", std::string(to_string(t.prio))},
                      {"provider", std::string(to_string(t.context.provider))},
                      {"environment", t.context.environment},
-                     {"components", components}});
+                     {"components", components},
+                     {"task", codec::to_json(t)}});
 }
 
 /// Stores a plan, then makes it visible and answers it.

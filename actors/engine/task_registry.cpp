@@ -215,7 +215,10 @@ engine_statistics task_registry::statistics(timestamp_ms now) const {
     if (n > 0) s.by_priority.push_back({std::string(to_string(prio)), n});
   s.terminal_tasks = terminal_;
   s.average_duration_ms = finished_ ? duration_sum_ms_ / static_cast<double>(finished_) : 0;
-  s.success_rate = terminal_ ? static_cast<double>(completed_) / static_cast<double>(terminal_) : 0;
+  // A percentage over the tasks that finished executing, as the original counted it:
+  // cancelled tasks are neither a success nor a failure.
+  s.success_rate =
+      finished_ ? 100.0 * static_cast<double>(completed_) / static_cast<double>(finished_) : 0;
   auto count = [&](task_status st) {
     auto it = by_status_.find(st);
     return it == by_status_.end() ? uint64_t{0} : it->second;

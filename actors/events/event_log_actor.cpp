@@ -45,7 +45,15 @@ void replay_and_register(self_ptr self, const event_sink_ptr& sink, const std::s
   self->send(self->state.bus, atoms::subscribe::value, sink, task_id, live_after);
 }
 
-void unknown_task(const event_sink_ptr& sink, const std::string& task_id) {
+void replay_and_register(self_ptr self, const event_sink_ptr& sink, const std::string& task_id,
+                         bool has_since, uint64_t since, const std::vector<event>& older);
+
+/// A subscription to a task id nobody knows: refused, or (legacy mode) kept for events
+/// that may come.
+void unknown_task(self_ptr self, const event_sink_ptr& sink, const std::string& task_id,
+                  bool has_since, uint64_t since) {
+  if (self->state.subscribe_unknown)
+    return replay_and_register(self, sink, task_id, has_since, since, {});
   deliver_frame(sink, ws::error_frame("unknown task id " + task_id + "; not subscribed"));
 }
 
@@ -58,7 +66,8 @@ void subscribe(self_ptr self, const event_sink_ptr& sink, const std::string& tas
             : st.log.holds_task(task_id) ||
                   (st.log.knows_task(task_id) && (!has_since || st.log.holds_after(since)));
   if (in_memory || !st.reader) {
-    if (!every && !st.log.knows_task(task_id)) return unknown_task(sink, task_id);
+    if (!every && !st.log.knows_task(task_id))
+      return unknown_task(self, sink, task_id, has_since, since);
     return replay_and_register(self, sink, task_id, has_since, since, {});
   }
   // Older events (or the task itself) are only in the store.
@@ -101,7 +110,8 @@ void subscribe(self_ptr self, const event_sink_ptr& sink, const std::string& tas
             if (!still_wanted()) return;
             if (older.empty() && !self->state.log.knows_task(task_id)) {
               // No events after `since` may still mean a known task.
-              if (!has_since || since == 0) return unknown_task(sink, task_id);
+              if (!has_since || since == 0)
+                return unknown_task(self, sink, task_id, has_since, since);
             }
             if (!has_since) older.clear();  // only existence was in question
             replay_and_register(self, sink, task_id, has_since, since, older);
@@ -119,6 +129,7 @@ event_log_actor::behavior_type event_log_behavior(
   self->state.bus = std::move(bus);
   self->state.store = std::move(store);
   self->state.reader = std::move(reader);
+  self->state.subscribe_unknown = start.subscribe_unknown;
   return {
       [=](atoms::emit, event& e) {
         // An event is readable and published only once it is on disk: what a

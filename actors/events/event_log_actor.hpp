@@ -15,6 +15,9 @@ struct event_log_start {
   uint64_t stored = 0;        // events in the store in all
   uint64_t last_seq = 0;      // new seqs continue after it
   std::size_t window = 0;     // events kept in memory; 0: all (memory-only mode)
+  /// Subscribing to a task id not known (yet) answers `subscribed` and waits for its
+  /// events, as the original service did (legacy mode); otherwise it is an error frame.
+  bool subscribe_unknown = false;
 };
 
 struct event_log_state {
@@ -26,6 +29,7 @@ struct event_log_state {
   /// that arrives first cancels the registration.
   std::map<std::pair<const event_sink*, std::string>, uint64_t> pending_subscriptions;
   uint64_t next_pending = 0;
+  bool subscribe_unknown = false;  // see event_log_start
   static inline const char* name = "event_log";
 };
 

@@ -1,11 +1,14 @@
 #include "actors/executor/actions.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
 
 #include <boost/json.hpp>
+
+#include "messages/json_codec.hpp"
 
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/best_practices.hpp"
@@ -42,7 +45,7 @@ class result_builder {
 
   void log(log_level level, std::string message, json::object context = {}) {
     result_.logs.push_back({now_ms(), level, std::move(message),
-                            json_doc{context.empty() ? "{}" : json::serialize(context)}});
+                            json_doc{context.empty() ? "{}" : codec::serialize(context)}});
   }
 
   void keep_logs(const std::vector<log_entry>& logs) {
@@ -68,7 +71,10 @@ class result_builder {
                                  sha256_hex(content), now_ms()});
   }
 
-  void outputs(const json::object& o) { result_.outputs = json_doc{json::serialize(o)}; }
+  /// Artifacts this step has recorded so far.
+  std::size_t artifact_count() const { return result_.artifacts.size(); }
+
+  void outputs(const json::object& o) { result_.outputs = json_doc{codec::serialize(o)}; }
 
   execution_result finish(const action_failure* failure) {
     if (failure) {
@@ -76,7 +82,7 @@ class result_builder {
       result_.error.code = failure->code;
       result_.error.message = failure->message;
       if (!failure->details.is_null())
-        result_.error.details = json_doc{json::serialize(failure->details)};
+        result_.error.details = json_doc{codec::serialize(failure->details)};
       log(log_level::error, failure->message, {{"code", failure->code}});
     }
     result_.completed_at = now_ms();
@@ -151,7 +157,8 @@ void validate_requirements(const action_input& in, result_builder& out) {
                                context.environment);
   out.write(render_root_module(context, in.req));
   out.write(render_outputs(context, in.req));
-  out.outputs({{"provider", to_string(context.provider)},
+  out.outputs({{"validated", true},
+               {"provider", to_string(context.provider)},
                {"environment", context.environment},
                {"region", context.region.empty() ? planner::default_region(context.provider)
                                                  : context.region},
@@ -159,13 +166,24 @@ void validate_requirements(const action_input& in, result_builder& out) {
                {"files", json::array{"main.tf", "outputs.tf"}}});
 }
 
+/// A step's parameters as an object (empty when they are not one).
+json::object step_parameters(const plan_step& step) {
+  auto parameters = codec::to_json(step.parameters);
+  return parameters.is_object() ? std::move(parameters.get_object()) : json::object{};
+}
+
+/// The boolean parameter `key` of a step, or `fallback` when it is absent or not a boolean.
+bool step_flag(const plan_step& step, std::string_view key, bool fallback) {
+  auto parameters = step_parameters(step);
+  auto* v = parameters.if_contains(key);
+  return v && v->is_bool() ? v->get_bool() : fallback;
+}
+
 std::string step_component(const plan_step& step) {
   if (!step.component.empty()) return step.component;
-  boost::system::error_code ec;
-  auto parameters = json::parse(step.parameters.text, ec);
-  if (!ec && parameters.is_object())
-    if (auto* c = parameters.get_object().if_contains("component"); c && c->is_string())
-      return std::string(c->get_string());
+  auto parameters = step_parameters(step);
+  if (auto* c = parameters.if_contains("component"); c && c->is_string())
+    return std::string(c->get_string());
   return {};
 }
 
@@ -194,11 +212,13 @@ void generate_component(const action_input& in, result_builder& out) {
     throw action_failure{"invalid_code", file.name + " is not valid HCL",
                          json::object{{"errors", std::move(errors)}}};
   }
-  out.write(file);
+  const auto& written = out.write(file);
   auto resources = declared_resources(report);
   out.log(log_level::info,
           "rendered " + std::to_string(resources.size()) + " resources for " + component);
   out.outputs({{"component", component},
+               {"code_size", written.size},
+               {"artifact_id", written.id},
                {"file", file.name},
                {"resources", string_array(resources)},
                {"resource_count", resources.size()}});
@@ -225,10 +245,15 @@ void validate_generated_code(const action_input& in, result_builder& out) {
   }
   out.log(log_level::info, std::to_string(files.size()) + " files, " +
                                std::to_string(resource_count) + " resources: valid");
+  const auto plugin = required_provider(in.context->provider);
   out.outputs({{"valid", true},
+               {"syntax_valid", true},
+               {"terraform_version", required_terraform_version},
+               {"provider_versions", json::object{{plugin.name, plugin.version}}},
                {"files", std::move(names)},
                {"file_count", files.size()},
-               {"resource_count", resource_count}});
+               {"resource_count", resource_count},
+               {"resources_count", resource_count}});
 }
 
 void best_practices_action(const action_input& in, result_builder& out) {
@@ -236,10 +261,16 @@ void best_practices_action(const action_input& in, result_builder& out) {
   if (files.empty())
     throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
   auto outcome = apply_best_practices(files, *in.context, in.req);
-  for (const auto& file : outcome.changed_files) out.write(file);
+  // autofix false: report what the rules would change and leave the files as they are.
+  const bool autofix = step_flag(*in.step, "autofix", true);
+  if (autofix)
+    for (const auto& file : outcome.changed_files) out.write(file);
   json::array fixes;
   for (const auto& f : outcome.fixes) {
-    out.log(log_level::info, f.file + ": " + f.resource + ": " + f.description, {{"rule", f.rule}});
+    out.log(autofix ? log_level::info : log_level::warn,
+            f.file + ": " + f.resource + ": " + (autofix ? "" : "not fixed (autofix is off): ") +
+                f.description,
+            {{"rule", f.rule}});
     fixes.push_back(json::object{{"rule", f.rule},
                                  {"file", f.file},
                                  {"resource", f.resource},
@@ -247,8 +278,19 @@ void best_practices_action(const action_input& in, result_builder& out) {
   }
   for (const auto& u : outcome.unresolved) out.log(log_level::warn, u);
   json::array changed;
-  for (const auto& f : outcome.changed_files) changed.emplace_back(f.name);
-  out.outputs({{"fixes", std::move(fixes)},
+  if (autofix)
+    for (const auto& f : outcome.changed_files) changed.emplace_back(f.name);
+  // Every violation a rule found was fixed, or left because the requirements ask for it
+  // or autofix is off; the score is the share of them the module no longer has.
+  const auto found = outcome.fixes.size() + outcome.unresolved.size();
+  const auto fixed = autofix ? outcome.fixes.size() : 0;
+  const double compliance_score =
+      found == 0 ? 100.0 : 100.0 * static_cast<double>(fixed) / static_cast<double>(found);
+  out.outputs({{"violations_found", found},
+               {"violations_fixed", fixed},
+               {"autofix", autofix},
+               {"compliance_score", std::round(compliance_score * 10) / 10},
+               {"fixes", std::move(fixes)},
                {"fixed_count", outcome.fixes.size()},
                {"unresolved", string_array(outcome.unresolved)},
                {"changed_files", std::move(changed)}});
@@ -316,8 +358,11 @@ void generate_documentation(const action_input& in, result_builder& out) {
         latest[a.name] = a;
   std::vector<artifact> artifacts;
   for (auto& [name, a] : latest) artifacts.push_back(a);
-  const auto& readme = out.write(render_documentation(*in.context, *in.p, artifacts));
-  out.outputs({{"file", readme.name}, {"documented_artifacts", artifacts.size()}});
+  const auto& readme = out.write(render_documentation(
+      *in.context, *in.p, artifacts, step_flag(*in.step, "include_diagrams", true)));
+  out.outputs({{"file", readme.name},
+               {"artifacts_generated", out.artifact_count()},
+               {"documented_artifacts", artifacts.size()}});
 }
 
 using action_fn = void (*)(const action_input&, result_builder&);
@@ -355,6 +400,23 @@ std::vector<std::string> known_actions() {
   std::vector<std::string> names;
   for (const auto& [name, fn] : action_table()) names.push_back(name);
   return names;
+}
+
+json::object summary_outputs(const std::vector<execution_result>& results) {
+  static constexpr std::string_view keys[] = {
+      "validated",         "provider",           "components",       "component",
+      "code_size",         "artifact_id",        "syntax_valid",     "terraform_version",
+      "provider_versions", "resources_count",    "violations_found", "violations_fixed",
+      "compliance_score",  "artifacts_generated"};
+  json::object summary;
+  for (const auto& r : results) {
+    if (r.outputs.empty_object()) continue;
+    auto outputs = codec::to_json(r.outputs);
+    if (!outputs.is_object()) continue;
+    for (auto key : keys)
+      if (auto* v = outputs.get_object().if_contains(key)) summary[key] = *v;
+  }
+  return summary;
 }
 
 execution_result run_action(const action_input& in) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "actors/executor/deployment_driver.hpp"
 #include "messages/domain.hpp"
 #include "messages/requirements.hpp"
@@ -35,5 +37,12 @@ execution_result run_action(const action_input&);
 
 /// The action names run_action understands.
 std::vector<std::string> known_actions();
+
+/// The outputs a finished task reports for its steps, as the original service did: every
+/// step's `validated`, `provider`, `components`, `component`, `code_size`, `artifact_id`,
+/// `syntax_valid`, `terraform_version`, `provider_versions`, `resources_count`,
+/// `violations_found`, `violations_fixed`, `compliance_score` and `artifacts_generated`,
+/// merged in the order of `results` (a later step's value wins).
+boost::json::object summary_outputs(const std::vector<execution_result>& results);
 
 }  // namespace ce::executor

@@ -16,6 +16,8 @@
 
 #include <boost/json.hpp>
 
+#include "messages/json_codec.hpp"
+
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/hcl_check.hpp"
 #include "actors/executor/hcl_edit.hpp"
@@ -240,9 +242,10 @@ void write_state(const std::string& workspace, const sim_state& state) {
                    {"workspace", workspace},
                    {"updated_at", iso8601(now_ms())},
                    {"resources", std::move(resources)}};
-  write_artifact(workspace,
-                 rendered_file{state_file_name, artifact_type::config, json::serialize(doc) + "\n"},
-                 "", now_ms());
+  write_artifact(
+      workspace,
+      rendered_file{state_file_name, artifact_type::config, codec::serialize(doc) + "\n"}, "",
+      now_ms());
 }
 
 /// Evaluates the output expressions against the state, like terraform's outputs.
@@ -288,7 +291,7 @@ json_doc evaluate_outputs(const configuration& config, const sim_state& state,
     }
     outputs[name] = std::move(value);
   }
-  return json_doc{json::serialize(outputs)};
+  return json_doc{codec::serialize(outputs)};
 }
 
 // A simulated hang stands for an external process; like one, it ends when

@@ -49,7 +49,7 @@ std::string usd(double amount) {
 }  // namespace
 
 rendered_file render_documentation(const task_context& context, const plan& p,
-                                   const std::vector<artifact>& artifacts) {
+                                   const std::vector<artifact>& artifacts, bool include_diagram) {
   const std::string region = context.region.empty()
                                  ? planner::default_region(context.provider) + " (default)"
                                  : context.region;
@@ -72,21 +72,23 @@ rendered_file render_documentation(const task_context& context, const plan& p,
   md << "| Risk level | " << to_string(p.risk_level) << " |\n";
   md << "| Generated at | " << iso8601(now_ms()) << " |\n\n";
 
-  md << "## Architecture\n\n```mermaid\ngraph TD\n";
-  for (const auto& name : context.components) {
-    const auto* spec = planner::find_component(context.provider, name);
-    md << "  " << node_id(name) << "[\"" << node_label(spec ? spec->title : name) << " (" << name
-       << ")\"]\n";
+  if (include_diagram) {
+    md << "## Architecture\n\n```mermaid\ngraph TD\n";
+    for (const auto& name : context.components) {
+      const auto* spec = planner::find_component(context.provider, name);
+      md << "  " << node_id(name) << "[\"" << node_label(spec ? spec->title : name) << " (" << name
+         << ")\"]\n";
+    }
+    for (const auto& name : context.components) {
+      const auto* spec = planner::find_component(context.provider, name);
+      if (!spec) continue;
+      for (const auto& need : spec->needs)
+        if (std::find(context.components.begin(), context.components.end(), need) !=
+            context.components.end())
+          md << "  " << node_id(need) << " --> " << node_id(name) << "\n";
+    }
+    md << "```\n\n";
   }
-  for (const auto& name : context.components) {
-    const auto* spec = planner::find_component(context.provider, name);
-    if (!spec) continue;
-    for (const auto& need : spec->needs)
-      if (std::find(context.components.begin(), context.components.end(), need) !=
-          context.components.end())
-        md << "  " << node_id(need) << " --> " << node_id(name) << "\n";
-  }
-  md << "```\n\n";
 
   md << "## Files\n\n";
   if (artifacts.empty()) {

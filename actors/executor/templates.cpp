@@ -14,6 +14,8 @@
 
 #include <boost/json.hpp>
 
+#include "messages/json_codec.hpp"
+
 namespace ce::executor {
 
 namespace {
@@ -181,7 +183,7 @@ std::string assume_role_policy(std::string_view service) {
                                 {"Action", "sts:AssumeRole"}};
   boost::json::object policy{{"Version", "2012-10-17"},
                              {"Statement", boost::json::array{statement}}};
-  return boost::json::serialize(policy);
+  return codec::serialize(policy);
 }
 
 // ---- names and networks ------------------------------------------------------------
@@ -1577,29 +1579,30 @@ rendered_file render_component(cloud_provider provider, std::string_view compone
   return {std::string(component) + ".tf", artifact_type::terraform, entry->render(in)};
 }
 
+provider_requirement required_provider(cloud_provider provider) {
+  switch (provider) {
+    case cloud_provider::aws:
+      return {"aws", "hashicorp/aws", "~> 5.0"};
+    case cloud_provider::gcp:
+      return {"google", "hashicorp/google", "~> 5.0"};
+    case cloud_provider::azure:
+      return {"azurerm", "hashicorp/azurerm", "~> 3.0"};
+  }
+  return {};
+}
+
 rendered_file render_root_module(const task_context& context, const requirements& req) {
   input in(context.provider, context, req);
-  std::string provider_name, source, version;
-  switch (context.provider) {
-    case cloud_provider::aws:
-      provider_name = "aws", source = "hashicorp/aws", version = "~> 5.0";
-      break;
-    case cloud_provider::gcp:
-      provider_name = "google", source = "hashicorp/google", version = "~> 5.0";
-      break;
-    case cloud_provider::azure:
-      provider_name = "azurerm", source = "hashicorp/azurerm", version = "~> 3.0";
-      break;
-  }
+  const auto plugin = required_provider(context.provider);
   const bool gcp = context.provider == cloud_provider::gcp;
   std::vector<hcl_body> parts;
   parts.push_back(
       top("terraform", {},
           hcl_body{}
-              .text("required_version", ">= 1.5.0")
+              .text("required_version", required_terraform_version)
               .block("required_providers",
-                     hcl_body{}.map(provider_name, {{"source", hcl_quote(source)},
-                                                    {"version", hcl_quote(version)}}))));
+                     hcl_body{}.map(plugin.name, {{"source", hcl_quote(plugin.source)},
+                                                  {"version", hcl_quote(plugin.version)}}))));
 
   hcl_body provider;
   switch (context.provider) {
@@ -1616,7 +1619,7 @@ rendered_file render_root_module(const task_context& context, const requirements
       provider.block("features", hcl_body{});
       break;
   }
-  parts.push_back(top("provider", {provider_name}, std::move(provider)));
+  parts.push_back(top("provider", {plugin.name}, std::move(provider)));
 
   auto variable_with_default = [](const char* name, const char* description,
                                   const std::string& value) {

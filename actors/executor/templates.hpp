@@ -48,6 +48,17 @@ rendered_file render_component(cloud_provider, std::string_view component, const
 /// plus Environment and Project) the component files use.
 rendered_file render_root_module(const task_context&, const requirements&);
 
+/// The Terraform version the root module requires (its `required_version`).
+inline constexpr const char* required_terraform_version = ">= 1.5.0";
+
+/// The provider plugin the root module requires, as written in `required_providers`.
+struct provider_requirement {
+  std::string name;     // "aws", "google", "azurerm"
+  std::string source;   // "hashicorp/aws"
+  std::string version;  // "~> 5.0"
+};
+provider_requirement required_provider(cloud_provider);
+
 /// "outputs.tf": outputs for the rendered components (vpc id, cluster endpoint, db endpoint...).
 rendered_file render_outputs(const task_context&, const requirements&);
 

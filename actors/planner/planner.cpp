@@ -12,6 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include "messages/json_codec.hpp"
+
 namespace ce::planner {
 
 namespace {
@@ -191,7 +193,7 @@ class step_list {
     step.action = std::move(action);
     step.description = std::move(description);
     step.depends_on = std::move(depends_on);
-    step.parameters.text = json::serialize(parameters);
+    step.parameters.text = codec::serialize(parameters);
     steps_.push_back(std::move(step));
     return steps_.back();
   }
@@ -439,15 +441,23 @@ plan make_plan(std::string plan_id, std::string task_id, task_type type,
   const std::string environment_label =
       context.environment.empty() ? std::string("an unnamed") : context.environment;
 
+  // The requirements travel with the steps that read them, as the original's plans showed.
+  const json::value requirements_json =
+      context.requirements.empty_object() ? json::value{} : codec::to_json(context.requirements);
+  auto with_requirements = [&](json::object parameters) {
+    if (!requirements_json.is_null()) parameters["requirements"] = requirements_json;
+    return parameters;
+  };
+
   step_list steps;
   steps.add(validate_requirements_id, step_type::validate, "validate_requirements",
             "Validate the requirements of the " + provider + " " + environment_label +
                 " environment for " + (names.empty() ? "no components" : join(names)) + ".",
             {},
-            {{"provider", provider},
-             {"environment", context.environment},
-             {"region", region},
-             {"components", to_json_array(names)}},
+            with_requirements({{"provider", provider},
+                               {"environment", context.environment},
+                               {"region", region},
+                               {"components", to_json_array(names)}}),
             1);
 
   std::vector<std::string> generate_ids;
@@ -459,7 +469,10 @@ plan make_plan(std::string plan_id, std::string task_id, task_type type,
     auto& step = steps.add(
         "generate_" + spec.name, step_type::generate, "generate_component",
         "Generate Terraform for " + spec.title + " (" + spec.name + ") in " + region + ".",
-        std::move(depends_on), {{"component", spec.name}, {"provider", provider}},
+        std::move(depends_on),
+        with_requirements({{"component", spec.name},
+                           {"provider", provider},
+                           {"environment", context.environment}}),
         spec.generate_seconds);
     step.component = spec.name;
     generate_ids.push_back(step.id);
@@ -475,7 +488,11 @@ plan make_plan(std::string plan_id, std::string task_id, task_type type,
   steps.add("apply_best_practices", step_type::configure, "apply_best_practices",
             "Apply best practices to the generated code: encryption, tagging, logging and "
             "least-privilege access.",
-            {"validate_generated_code"}, {{"environment", context.environment}}, 3);
+            {"validate_generated_code"},
+            {{"environment", context.environment},
+             {"components", to_json_array(names)},
+             {"autofix", true}},
+            3);
 
   const int apply_seconds = apply_chain_seconds(components);
   const json::object deployment{{"provider", provider},
@@ -495,7 +512,7 @@ plan make_plan(std::string plan_id, std::string task_id, task_type type,
       apply.rollback_action = "destroy_deployment";
       json::object rollback = deployment;
       rollback["reason"] = "roll back apply_deployment";
-      apply.rollback_parameters.text = json::serialize(rollback);
+      apply.rollback_parameters.text = codec::serialize(rollback);
       steps.add("verify_deployment", step_type::verify, "verify_deployment",
                 "Verify that the deployed resources exist and are healthy.", {"apply_deployment"},
                 {{"components", to_json_array(names)}},
@@ -528,7 +545,8 @@ plan make_plan(std::string plan_id, std::string task_id, task_type type,
   const std::string before_documentation = steps.last_id();
   steps.add("generate_documentation", step_type::generate, "generate_documentation",
             "Write the documentation of the generated infrastructure and how to operate it.",
-            {before_documentation}, {{"components", to_json_array(names)}}, 3);
+            {before_documentation},
+            {{"components", to_json_array(names)}, {"include_diagrams", true}}, 3);
 
   plan p;
   p.id = std::move(plan_id);
@@ -635,9 +653,18 @@ plan optimize_plan(plan p) {
     if (depth[i] >= 0) ++steps_per_stage[depth[i]];
   }
   p.dependencies.clear();
-  for (const auto& step : p.steps) {
-    if (step.depends_on.empty()) continue;
+  for (auto& step : p.steps) {
     const bool shares_stage = step.parallel_stage >= 0 && steps_per_stage[step.parallel_stage] > 1;
+    // The original's clients read the parallel groups from the step's parameters.
+    auto parameters = codec::to_json(step.parameters);
+    if (parameters.is_object()) {
+      if (shares_stage)
+        parameters.get_object()["parallel_group"] = "stage_" + std::to_string(step.parallel_stage);
+      else
+        parameters.get_object().erase("parallel_group");
+      step.parameters.text = codec::serialize(parameters);
+    }
+    if (step.depends_on.empty()) continue;
     p.dependencies.push_back(
         {step.id, step.depends_on,
          shares_stage ? dependency_type::parallel : dependency_type::sequential});

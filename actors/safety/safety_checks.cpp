@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
 #include <boost/json.hpp>
+
+#include "messages/json_codec.hpp"
 
 #include "actors/executor/artifacts.hpp"
 #include "actors/planner/catalog.hpp"
@@ -122,7 +125,7 @@ safety_check_result passed(std::string_view id, std::string message, json::objec
   r.passed = true;
   r.level = info.level;
   r.message = std::move(message);
-  r.details.text = json::serialize(details);
+  r.details.text = codec::serialize(details);
   return r;
 }
 
@@ -138,7 +141,6 @@ safety_check_result blocker(std::string_view id, std::string message, json::obje
 safety_check_result warning(std::string_view id, std::string message, json::object details) {
   auto r = passed(id, std::move(message), std::move(details));
   r.passed = false;
-  r.level = std::min(r.level, severity::medium);
   return r;
 }
 
@@ -152,6 +154,19 @@ safety_report make_report(safety_phase phase, std::vector<safety_check_result> r
   report.passed = report.blockers.empty();
   report.results = std::move(results);
   return report;
+}
+
+/// A post-execution result's `score` and the `threshold` it must reach, as the original
+/// reported them (its security-score check); both in `details`.
+json::object scored(json::object details, double score, double threshold) {
+  details["score"] = std::round(score * 100) / 100;
+  details["threshold"] = threshold;
+  return details;
+}
+
+/// 100 * good / total, or 0 when there is nothing to count.
+double percent(int good, int total) {
+  return total > 0 ? 100.0 * good / total : 0.0;
 }
 
 json::object parse_object(const json_doc& doc) {
@@ -534,9 +549,12 @@ safety_check_result check_deployment_verified(const plan& p,
     if (step.action == "verify_deployment") verify_step = &step;
   if (verify_step) {
     const auto* r = result_of(results, verify_step->id);
-    json::object details{{"step", verify_step->id},
-                         {"status", r ? to_string(r->status) : "missing"}};
-    if (!r || r->status != execution_status::success)
+    const bool verified = r && r->status == execution_status::success;
+    // The score is 100 when the verification step succeeded; anything less blocks.
+    json::object details =
+        scored({{"step", verify_step->id}, {"status", r ? to_string(r->status) : "missing"}},
+               verified ? 100 : 0, 100);
+    if (!verified)
       return blocker("deployment_verified",
                      r ? "Deployment verification (" + verify_step->id + ") ended with status " +
                              std::string(to_string(r->status)) + "."
@@ -557,10 +575,14 @@ safety_check_result check_deployment_verified(const plan& p,
     ++artifacts;
     if (!executor::artifact_intact(a)) broken_artifacts.push_back(a.name);
   }
-  json::object details{{"generate_steps", generate_steps},
-                       {"failed_or_missing_steps", to_json_array(failed_steps)},
-                       {"artifacts", artifacts},
-                       {"artifacts_not_intact", to_json_array(broken_artifacts)}};
+  // The score: the share of generate steps and artifacts that are as they should be.
+  const int checked = generate_steps + artifacts;
+  const int good = checked - static_cast<int>(failed_steps.size() + broken_artifacts.size());
+  json::object details = scored({{"generate_steps", generate_steps},
+                                 {"failed_or_missing_steps", to_json_array(failed_steps)},
+                                 {"artifacts", artifacts},
+                                 {"artifacts_not_intact", to_json_array(broken_artifacts)}},
+                                checked > 0 ? percent(good, checked) : 100, 100);
   if (!failed_steps.empty())
     return blocker("deployment_verified",
                    "Generate steps " + join(failed_steps) + " did not succeed.",
@@ -589,9 +611,12 @@ safety_check_result check_cost_anomaly(const plan& p, const std::vector<executio
     }
   }
   const double allowed = p.estimated_cost * policy.cost_anomaly_factor;
-  json::object details{{"estimated_cost_usd", p.estimated_cost},
-                       {"anomaly_factor", policy.cost_anomaly_factor},
-                       {"actual_cost_reported", reported}};
+  // The score is actual over estimated cost; more than the anomaly factor is an anomaly.
+  const double ratio = !reported ? 1.0 : p.estimated_cost > 0 ? actual / p.estimated_cost : 0.0;
+  json::object details = scored({{"estimated_cost_usd", p.estimated_cost},
+                                 {"anomaly_factor", policy.cost_anomaly_factor},
+                                 {"actual_cost_reported", reported}},
+                                ratio, policy.cost_anomaly_factor);
   if (!reported)
     return passed(
         "cost_anomaly",
@@ -621,10 +646,13 @@ safety_check_result check_security_posture(const verification_result& verificati
     if (check.status == check_status::failed) failed.push_back(check.name);
     if (check.status == check_status::warning) warned.push_back(check.name);
   }
-  json::object details{{"verification_id", verification.id},
-                       {"security_checks", security_checks},
-                       {"failed", to_json_array(failed)},
-                       {"warnings", to_json_array(warned)}};
+  // The score: the share of security checks that did not fail; all of them must pass.
+  json::object details =
+      scored({{"verification_id", verification.id},
+              {"security_checks", security_checks},
+              {"failed", to_json_array(failed)},
+              {"warnings", to_json_array(warned)}},
+             percent(security_checks - static_cast<int>(failed.size()), security_checks), 100);
   if (!failed.empty())
     return blocker("security_posture",
                    "Security checks failed in the verification: " + join(failed) + ".",

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include "actors/executor/actions.hpp"
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/deployment_driver.hpp"
 #include "actors/executor/step_actor.hpp"
@@ -499,11 +500,13 @@ void finish_completed(self_ptr self, const verification_result& v) {
   auto& t = st.current;
   st.the_plan.status = plan_status::completed;
   publish_plan(self);
-  json::object outputs{{"plan_id", st.the_plan.id},
-                       {"estimated_cost", st.the_plan.estimated_cost},
-                       {"estimated_duration", st.the_plan.estimated_duration_s},
-                       {"risk_level", std::string(to_string(st.the_plan.risk_level))},
-                       {"verification_status", std::string(to_string(v.status))}};
+  // The original's per-step keys first, then what the plan and verification say.
+  json::object outputs = executor::summary_outputs(st.results);
+  outputs["plan_id"] = st.the_plan.id;
+  outputs["estimated_cost"] = st.the_plan.estimated_cost;
+  outputs["estimated_duration"] = st.the_plan.estimated_duration_s;
+  outputs["risk_level"] = std::string(to_string(st.the_plan.risk_level));
+  outputs["verification_status"] = std::string(to_string(v.status));
   for (const auto& r : st.results)
     if (r.step_id == "apply_deployment" || r.step_id == "plan_deployment")
       outputs[r.step_id] = codec::to_json(r.outputs);
@@ -516,7 +519,9 @@ void finish_completed(self_ptr self, const verification_result& v) {
   json::array names;
   for (const auto& n : t.result.artifacts) names.emplace_back(n);
   publish_task(self, "task_completed",
-               {{"duration", t.completed_at - t.created_at}, {"artifacts", names}});
+               {{"duration", t.completed_at - t.created_at},
+                {"artifacts", names},
+                {"verification_status", std::string(to_string(v.status))}});
   finish(self);
 }
 
@@ -590,7 +595,9 @@ void spawn_verifier(self_ptr self) {
                    {{"total_checks", v.total_checks},
                     {"passed", v.passed},
                     {"failed", v.failed},
-                    {"warnings", v.warnings}}}});
+                    {"warnings", v.warnings}}},
+                  {"checks_passed", v.passed},
+                  {"checks_failed", v.failed}});
             self->send(self->state.engine, atoms::verified::value, self->state.current.id, v);
             run_post_checks(self, std::move(v));
           },

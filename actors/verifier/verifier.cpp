@@ -11,6 +11,8 @@
 
 #include <boost/json.hpp>
 
+#include "messages/json_codec.hpp"
+
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/hcl_check.hpp"
 #include "actors/executor/hcl_edit.hpp"
@@ -208,17 +210,19 @@ struct check_spec {
   const char* description;
 };
 
-verification_check make_check(const check_spec& spec, check_status status, std::string expected,
-                              std::string actual, std::string error = {},
-                              std::string remediation = {}) {
+/// `expected` and `actual` are JSON values of their natural type (a boolean, a number, a
+/// list of names); null leaves the field out.
+verification_check make_check(const check_spec& spec, check_status status,
+                              const json::value& expected, const json::value& actual,
+                              std::string error = {}, std::string remediation = {}) {
   verification_check c;
   c.id = spec.id;
   c.type = spec.type;
   c.name = spec.name;
   c.description = spec.description;
   c.status = status;
-  c.expected = std::move(expected);
-  c.actual = std::move(actual);
+  if (!expected.is_null()) c.expected.text = codec::serialize(expected);
+  if (!actual.is_null()) c.actual.text = codec::serialize(actual);
   if (status == check_status::failed || status == check_status::warning) {
     c.error = std::move(error);
     c.remediation = std::move(remediation);
@@ -228,12 +232,22 @@ verification_check make_check(const check_spec& spec, check_status status, std::
 
 /// Passed when nothing was found, otherwise `bad` with the findings as the error.
 verification_check findings_check(const check_spec& spec, const std::vector<std::string>& found,
-                                  check_status bad, std::string expected, std::string actual_ok,
-                                  std::string remediation) {
-  if (found.empty())
-    return make_check(spec, check_status::passed, std::move(expected), std::move(actual_ok));
-  return make_check(spec, bad, std::move(expected), std::to_string(found.size()) + " finding(s)",
-                    join(found, "; "), std::move(remediation));
+                                  check_status bad, const json::value& expected,
+                                  const json::value& actual, std::string remediation) {
+  if (found.empty()) return make_check(spec, check_status::passed, expected, actual);
+  return make_check(spec, bad, expected, actual, join(found, "; "), std::move(remediation));
+}
+
+/// The usual pair of a findings check: true expected, and whether nothing was found.
+verification_check no_findings_check(const check_spec& spec, const std::vector<std::string>& found,
+                                     check_status bad, std::string remediation) {
+  return findings_check(spec, found, bad, true, found.empty(), std::move(remediation));
+}
+
+json::array name_list(const std::vector<std::string>& names) {
+  json::array out;
+  for (const auto& n : names) out.emplace_back(n);
+  return out;
 }
 
 json::object parse_object(const json_doc& doc) {
@@ -256,37 +270,29 @@ const check_spec encryption_spec{"encryption_at_rest", check_category::security,
 
 verification_check check_encryption(const tf_module& m) {
   std::vector<std::string> unencrypted;
-  int stateful = 0;
   for (const auto& r : m.resources) {
     if (r.type == "aws_db_instance" || r.type == "aws_rds_cluster" || r.type == "aws_ebs_volume") {
-      ++stateful;
       const char* attribute = r.type == "aws_ebs_volume" ? "encrypted" : "storage_encrypted";
       const auto value = r.value(attribute);
       if (value.empty() || value == "false")
         unencrypted.push_back(r.file + ": " + r.address + " has " + attribute + " " +
                               (value.empty() ? "unset" : value));
     } else if (r.type == "aws_instance") {
-      ++stateful;
       auto disk = r.nested("root_block_device");
       if (!disk || disk->value("encrypted").empty() || disk->value("encrypted") == "false")
         unencrypted.push_back(r.file + ": " + r.address + " has an unencrypted root volume");
     } else if (r.type == "aws_s3_bucket") {
-      ++stateful;
       if (!m.companion("aws_s3_bucket_server_side_encryption_configuration", "bucket", r.address))
         unencrypted.push_back(r.file + ": " + r.address +
                               " has no server-side encryption configuration");
-    } else if (r.type == "google_sql_database_instance" || r.type == "google_storage_bucket" ||
-               r.type == "azurerm_storage_account" ||
-               r.type == "azurerm_postgresql_flexible_server") {
-      ++stateful;  // these services always encrypt at rest with platform keys
     }
+    // Cloud SQL, GCS, Azure storage and Azure PostgreSQL always encrypt with platform keys.
   }
-  return findings_check(encryption_spec, unencrypted, check_status::failed,
-                        "every stateful resource encrypted at rest",
-                        std::to_string(stateful) + " stateful resources, all encrypted",
-                        "Set storage_encrypted/encrypted = true and add a server-side encryption "
-                        "configuration to every bucket (the apply_best_practices step does this "
-                        "unless requirements.encryption is false).");
+  return no_findings_check(
+      encryption_spec, unencrypted, check_status::failed,
+      "Set storage_encrypted/encrypted = true and add a server-side encryption "
+      "configuration to every bucket (the apply_best_practices step does this "
+      "unless requirements.encryption is false).");
 }
 
 /// String literals inside an expression: ["0.0.0.0/0", "10.0.0.0/8"] -> both.
@@ -387,11 +393,9 @@ verification_check check_open_ingress(const tf_module& m) {
       }
     }
   }
-  return findings_check(ingress_spec, open, check_status::failed,
-                        "internet ingress only to ports 80 and 443",
-                        "no rule opens other ports to the internet",
-                        "Restrict the source to known ranges (VPN, bastion, load balancer) or "
-                        "reach the service through a private network.");
+  return no_findings_check(ingress_spec, open, check_status::failed,
+                           "Restrict the source to known ranges (VPN, bastion, load balancer) or "
+                           "reach the service through a private network.");
 }
 
 const check_spec public_spec{"no_public_data", check_category::security,
@@ -438,11 +442,9 @@ verification_check check_public_data(const tf_module& m) {
         exposed.push_back(where + " enables public network access");
     }
   }
-  return findings_check(public_spec, exposed, check_status::failed,
-                        "no bucket or database reachable from the internet",
-                        "all buckets and databases are private",
-                        "Keep requirements.public_access false and let apply_best_practices add "
-                        "public access blocks; reach data through private networking.");
+  return no_findings_check(public_spec, exposed, check_status::failed,
+                           "Keep requirements.public_access false and let apply_best_practices add "
+                           "public access blocks; reach data through private networking.");
 }
 
 const check_spec iam_spec{"no_wildcard_iam", check_category::security, "Least-privilege IAM",
@@ -465,10 +467,9 @@ verification_check check_iam(const tf_module& m) {
     if (r.type == "azurerm_role_assignment" && unquote(r.value("role_definition_name")) == "Owner")
       wide.push_back(r.file + ": " + r.address + " grants Owner");
   }
-  return findings_check(iam_spec, wide, check_status::failed, "no wildcard IAM actions",
-                        "no policy grants every action",
-                        "List the actions each role needs instead of \"*\" and use narrow "
-                        "predefined roles.");
+  return no_findings_check(iam_spec, wide, check_status::failed,
+                           "List the actions each role needs instead of \"*\" and use narrow "
+                           "predefined roles.");
 }
 
 // ---- compliance ----------------------------------------------------------------------
@@ -530,12 +531,12 @@ const check_spec tags_spec{"required_tags", check_category::compliance, "Require
                            "(GCP labels: environment, managed_by, project)."};
 
 verification_check check_required_tags(const tf_module& m) {
+  static const std::vector<std::string> tag_names{"Environment", "ManagedBy", "Project"};
   std::vector<std::string> missing;
-  int taggable = 0;
+  std::vector<bool> on_every_resource(tag_names.size(), true);
   for (const auto& r : m.resources) {
     auto place = tag_place_of(r);
     if (!place) continue;
-    ++taggable;
     const std::vector<std::string> required =
         place->gcp_labels ? std::vector<std::string>{"environment", "managed_by", "project"}
                           : std::vector<std::string>{"Environment", "ManagedBy", "Project"};
@@ -549,13 +550,19 @@ verification_check check_required_tags(const tf_module& m) {
       target = r;
     if (target) m.collect_keys(target->value(place->attribute), 0, keys);
     std::vector<std::string> absent;
-    for (const auto& key : required)
-      if (!keys.count(key)) absent.push_back(key);
+    for (size_t i = 0; i < required.size(); ++i)
+      if (!keys.count(required[i])) {
+        absent.push_back(required[i]);
+        on_every_resource[i] = false;
+      }
     if (!absent.empty()) missing.push_back(r.file + ": " + r.address + " lacks " + join(absent));
   }
-  return findings_check(tags_spec, missing, check_status::failed,
-                        "Environment, ManagedBy and Project on every taggable resource",
-                        std::to_string(taggable) + " taggable resources, all tagged",
+  // Expected: the tags every taggable resource needs; actual: those every one of them has.
+  std::vector<std::string> everywhere;
+  for (size_t i = 0; i < tag_names.size(); ++i)
+    if (on_every_resource[i]) everywhere.push_back(tag_names[i]);
+  return findings_check(tags_spec, missing, check_status::failed, name_list(tag_names),
+                        name_list(everywhere),
                         "Tag every resource through local.common_tags or provider default_tags; "
                         "apply_best_practices adds missing tags.");
 }
@@ -568,18 +575,15 @@ const check_spec backups_spec{"backups_configured", check_category::compliance,
 verification_check check_backups(const tf_module& m, const task_context& context) {
   const bool production = is_production(context.environment);
   const long minimum = production ? production_min_backup_days : 1;
-  std::vector<std::string> short_kept, kept;
+  std::vector<std::string> short_kept;
+  std::optional<long> shortest;  // the fewest days any database keeps its backups
   auto judge = [&](const tf_resource& r, std::optional<long> days, const std::string& raw) {
-    if (!days && !raw.empty()) {  // set by an expression the verifier cannot evaluate
-      kept.push_back(r.address + " " + raw);
-      return;
-    }
+    if (!days && !raw.empty()) return;  // set by an expression the verifier cannot evaluate
     const long value = days.value_or(0);
+    shortest = std::min(shortest.value_or(value), value);
     if (value < minimum)
       short_kept.push_back(r.file + ": " + r.address + " keeps backups " + std::to_string(value) +
                            " days");
-    else
-      kept.push_back(r.address + " " + std::to_string(value) + " days");
   };
   int databases = 0;
   for (const auto& r : m.resources) {
@@ -605,14 +609,13 @@ verification_check check_backups(const tf_module& m, const task_context& context
       judge(r, raw.empty() ? std::optional<long>(7) : m.number(raw), raw);
     }
   }
-  const std::string expected = "backups kept at least " + std::to_string(minimum) + " day(s)" +
-                               (production ? " in production" : "");
-  if (databases == 0)
-    return make_check(backups_spec, check_status::passed, expected, "no database in the module");
+  // Expected: the fewest days of backups allowed; actual: the fewest any database keeps.
+  const json::value expected = minimum;
+  if (databases == 0) return make_check(backups_spec, check_status::passed, expected, nullptr);
   // Outside production a short or disabled retention may be what the requirements asked for.
   return findings_check(
       backups_spec, short_kept, production ? check_status::failed : check_status::warning, expected,
-      join(kept),
+      shortest ? json::value(*shortest) : json::value(nullptr),
       "Set backup_retention_days to at least " + std::to_string(minimum) + " in the requirements.");
 }
 
@@ -621,41 +624,32 @@ const check_spec logging_spec{"audit_logging", check_category::compliance, "Audi
                               "databases send their audit logs."};
 
 verification_check check_logging(const tf_module& m, const requirements& req) {
-  const std::string expected = "flow logs and audit logs for every network, cluster and database";
-  if (!req.enable_logging)
-    return make_check(logging_spec, check_status::skipped, expected,
-                      "logging is turned off by requirements.enable_logging");
+  if (!req.enable_logging)  // turned off by requirements.enable_logging
+    return make_check(logging_spec, check_status::skipped, true, false);
   std::vector<std::string> silent;
-  int watched = 0;
   for (const auto& r : m.resources) {
     const std::string where = r.file + ": " + r.address;
     if (r.type == "aws_vpc") {
-      ++watched;
       if (!m.companion("aws_flow_log", "vpc_id", r.address))
         silent.push_back(where + " has no flow log");
     } else if (r.type == "aws_eks_cluster") {
-      ++watched;
       if (r.value("enabled_cluster_log_types").find("\"audit\"") == std::string::npos)
         silent.push_back(where + " does not send audit logs");
     } else if (r.type == "google_container_cluster") {
-      ++watched;
       if (!r.nested("logging_config") &&
           (!r.has("logging_service") || unquote(r.value("logging_service")) == "none"))
         silent.push_back(where + " has no logging configured");
     } else if (r.type == "google_compute_subnetwork") {
-      ++watched;
       if (!r.nested("log_config")) silent.push_back(where + " has no flow logs (log_config)");
     } else if (r.type == "azurerm_kubernetes_cluster" ||
                r.type == "azurerm_postgresql_flexible_server" || r.type == "azurerm_key_vault") {
-      ++watched;
       if (!m.companion("azurerm_monitor_diagnostic_setting", "target_resource_id", r.address))
         silent.push_back(where + " has no diagnostic setting");
     }
   }
-  return findings_check(logging_spec, silent, check_status::failed, expected,
-                        std::to_string(watched) + " resources, all logging",
-                        "Keep enable_logging true and let apply_best_practices add flow logs, "
-                        "control plane logs and diagnostic settings.");
+  return no_findings_check(logging_spec, silent, check_status::failed,
+                           "Keep enable_logging true and let apply_best_practices add flow logs, "
+                           "control plane logs and diagnostic settings.");
 }
 
 // ---- functionality -----------------------------------------------------------------
@@ -678,12 +672,11 @@ verification_check check_components_rendered(const tf_module& m, const task_cont
     else if (count == 0)
       missing.push_back(file + " declares no resource");
     else
-      present.push_back(file + " (" + std::to_string(count) + " resources)");
+      present.push_back(component);
   }
-  return findings_check(
-      rendered_spec, missing, check_status::failed,
-      std::to_string(context.components.size()) + " component files with resources", join(present),
-      "Re-run the generate steps of the missing components.");
+  // Expected: the components asked for; actual: those rendered with resources.
+  return findings_check(rendered_spec, missing, check_status::failed, name_list(context.components),
+                        name_list(present), "Re-run the generate steps of the missing components.");
 }
 
 const check_spec module_spec{"module_valid", check_category::functionality, "Module valid",
@@ -692,15 +685,11 @@ const check_spec module_spec{"module_valid", check_category::functionality, "Mod
 
 verification_check check_module_valid(const tf_module& m) {
   if (m.files.empty())
-    return make_check(module_spec, check_status::failed, "a valid Terraform module",
-                      "no .tf files in the workspace", "the workspace has no Terraform files",
-                      "Run the generate steps again.");
+    return make_check(module_spec, check_status::failed, true, false,
+                      "the workspace has no Terraform files", "Run the generate steps again.");
   const auto report = executor::check_module(m.files);
-  return findings_check(module_spec, report.errors, check_status::failed,
-                        "a valid Terraform module",
-                        std::to_string(m.files.size()) + " files, " +
-                            std::to_string(m.resources.size()) + " resources, valid",
-                        "Fix the reported files; regenerate them if they were edited by hand.");
+  return no_findings_check(module_spec, report.errors, check_status::failed,
+                           "Fix the reported files; regenerate them if they were edited by hand.");
 }
 
 const check_spec intact_spec{"artifacts_intact", check_category::functionality, "Artifacts intact",
@@ -710,17 +699,16 @@ const check_spec intact_spec{"artifacts_intact", check_category::functionality, 
 verification_check check_artifacts(const std::vector<execution_result>& results) {
   const auto artifacts = latest_artifacts(results);
   if (artifacts.empty())
-    return make_check(intact_spec, check_status::failed, "recorded artifacts",
-                      "no artifact recorded", "the execution recorded no artifact",
-                      "Run the plan's generate steps.");
+    return make_check(intact_spec, check_status::failed, nullptr, 0,
+                      "the execution recorded no artifact", "Run the plan's generate steps.");
   std::vector<std::string> broken;
   for (const auto& a : artifacts)
     if (!executor::artifact_intact(a))
       broken.push_back(a.name + " (" + a.path + ") is missing or differs from sha256 " +
                        a.checksum.substr(0, 12) + "...");
-  return findings_check(intact_spec, broken, check_status::failed,
-                        "every artifact matches its checksum",
-                        std::to_string(artifacts.size()) + " artifacts match their checksums",
+  // Expected: the artifacts recorded; actual: those that still match their checksum.
+  return findings_check(intact_spec, broken, check_status::failed, artifacts.size(),
+                        artifacts.size() - broken.size(),
                         "Files were changed after the execution wrote them: regenerate them, "
                         "and find who edits the workspace.");
 }
@@ -739,17 +727,18 @@ const check_spec steps_spec{"steps_succeeded", check_category::functionality, "S
 
 verification_check check_steps(const plan& p, const std::vector<execution_result>& results) {
   std::vector<std::string> problems;
+  size_t succeeded = 0;
   for (const auto& step : p.steps) {
     const auto* r = result_of(results, step.id);
+    if (r && r->status == execution_status::success) ++succeeded;
     if (!r)
       problems.push_back(step.id + " has no result");
     else if (r->status != execution_status::success)
       problems.push_back(step.id + " ended " + std::string(to_string(r->status)) +
                          (r->error.message.empty() ? "" : ": " + r->error.message));
   }
-  return findings_check(steps_spec, problems, check_status::failed,
-                        std::to_string(p.steps.size()) + " steps succeeded",
-                        std::to_string(p.steps.size()) + " steps succeeded",
+  // Expected: the plan's steps; actual: how many of them succeeded.
+  return findings_check(steps_spec, problems, check_status::failed, p.steps.size(), succeeded,
                         "Look at the failed steps' errors and logs, fix the cause and run the "
                         "task again.");
 }
@@ -767,9 +756,8 @@ verification_check check_deployment(const plan& p, const std::vector<execution_r
     if (step.action == "apply_deployment") apply = &step;
     if (step.action == "verify_deployment") verify_step = &step;
   }
-  const std::string expected = "resources created and verified";
-  if (!apply)
-    return make_check(deployment_spec, check_status::skipped, expected, "the plan deploys nothing");
+  if (!apply)  // the plan deploys nothing
+    return make_check(deployment_spec, check_status::skipped, true, nullptr);
   std::vector<std::string> problems;
   long created = -1;
   if (const auto* r = result_of(results, apply->id); r && r->status == execution_status::success) {
@@ -791,9 +779,8 @@ verification_check check_deployment(const plan& p, const std::vector<execution_r
   } else {
     problems.push_back("the plan has no verify_deployment step");
   }
-  return findings_check(deployment_spec, problems, check_status::failed, expected,
-                        std::to_string(created) + " resources created, verification passed",
-                        "Inspect the deployment step logs; roll back and apply again.");
+  return no_findings_check(deployment_spec, problems, check_status::failed,
+                           "Inspect the deployment step logs; roll back and apply again.");
 }
 
 // ---- performance -------------------------------------------------------------------
@@ -820,12 +807,10 @@ verification_check check_durations(const plan& p, const std::vector<execution_re
       slow.push_back(step.id + " took " + std::to_string(r->duration_ms) + " ms, estimated " +
                      std::to_string(estimate_ms) + " ms");
   }
-  return findings_check(
-      durations_spec, slow, check_status::warning,
-      "each step within 3x its estimate (" + std::to_string(estimated_ms) + " ms in all)",
-      std::to_string(total_ms) + " ms in all",
-      "Look for throttling or slow dependencies in the slow steps' logs, or "
-      "correct the catalog's timing estimates.");
+  // Expected: the estimated milliseconds of the steps that ran; actual: what they took.
+  return findings_check(durations_spec, slow, check_status::warning, estimated_ms, total_ms,
+                        "Look for throttling or slow dependencies in the slow steps' logs, or "
+                        "correct the catalog's timing estimates.");
 }
 
 const check_spec sizing_spec{"production_sizing", check_category::performance, "Production sizing",
@@ -851,12 +836,9 @@ std::optional<long> minimum_nodes(const tf_module& m, const block_view& block) {
 }
 
 verification_check check_sizing(const tf_module& m, const task_context& context) {
-  const std::string expected =
-      ">= " + std::to_string(production_min_nodes) + " nodes per cluster and multi-zone databases";
-  if (!is_production(context.environment))
-    return make_check(sizing_spec, check_status::skipped, expected,
-                      "environment '" + context.environment + "' is not production");
-  std::vector<std::string> small, sized;
+  if (!is_production(context.environment))  // sizing is judged in production only
+    return make_check(sizing_spec, check_status::skipped, true, nullptr);
+  std::vector<std::string> small;
   for (const auto& r : m.resources) {
     if (r.type == "aws_eks_node_group" || r.type == "google_container_node_pool" ||
         r.type == "azurerm_kubernetes_cluster" ||
@@ -864,30 +846,19 @@ verification_check check_sizing(const tf_module& m, const task_context& context)
       auto nodes = minimum_nodes(m, r);
       if (nodes && *nodes < production_min_nodes)
         small.push_back(r.address + " runs " + std::to_string(*nodes) + " node(s)");
-      else
-        sized.push_back(r.address + (nodes ? " " + std::to_string(*nodes) + " nodes" : ""));
     } else if (r.type == "aws_db_instance") {
-      if (r.value("multi_az") != "true")
-        small.push_back(r.address + " is not multi_az");
-      else
-        sized.push_back(r.address + " multi-AZ");
+      if (r.value("multi_az") != "true") small.push_back(r.address + " is not multi_az");
     } else if (r.type == "google_sql_database_instance") {
       auto settings = r.nested("settings");
       if (!settings || unquote(settings->value("availability_type")) != "REGIONAL")
         small.push_back(r.address + " is not REGIONAL");
-      else
-        sized.push_back(r.address + " regional");
     } else if (r.type == "azurerm_postgresql_flexible_server") {
-      if (!r.nested("high_availability"))
-        small.push_back(r.address + " has no high_availability");
-      else
-        sized.push_back(r.address + " zone-redundant");
+      if (!r.nested("high_availability")) small.push_back(r.address + " has no high_availability");
     }
   }
   // Explicit requirements may ask for less; the verification reports it without failing.
-  return findings_check(sizing_spec, small, check_status::warning, expected,
-                        sized.empty() ? "no cluster or database" : join(sized),
-                        "Set node_count >= 2 and multi_az true for production.");
+  return no_findings_check(sizing_spec, small, check_status::warning,
+                           "Set node_count >= 2 and multi_az true for production.");
 }
 
 // ---- cost --------------------------------------------------------------------------
@@ -897,13 +868,13 @@ const check_spec budget_spec{"cost_within_limit", check_category::cost, "Cost wi
 
 verification_check check_budget(const plan& p, const requirements& req, double node_limit) {
   const double limit = req.cost_limit > 0 ? req.cost_limit : node_limit;
-  const std::string expected = "at most " + usd(limit);
+  // Expected: the limit in USD per month; actual: the plan's estimate.
   if (p.estimated_cost > limit)
     return make_check(
-        budget_spec, check_status::failed, expected, usd(p.estimated_cost),
+        budget_spec, check_status::failed, limit, p.estimated_cost,
         "estimated cost " + usd(p.estimated_cost) + " exceeds the limit of " + usd(limit),
         "Reduce node counts or instance sizes, or raise cost_limit after review.");
-  return make_check(budget_spec, check_status::passed, expected, usd(p.estimated_cost));
+  return make_check(budget_spec, check_status::passed, limit, p.estimated_cost);
 }
 
 const check_spec breakdown_spec{"cost_breakdown", check_category::cost, "Cost breakdown",
@@ -912,8 +883,9 @@ const check_spec breakdown_spec{"cost_breakdown", check_category::cost, "Cost br
 
 verification_check check_breakdown(const plan& p, const task_context& context,
                                    const requirements& req) {
-  std::vector<std::string> parts, problems;
+  std::vector<std::string> problems;
   double sum = 0;
+  size_t priced = 0;
   for (const auto& component : context.components) {
     const auto* spec = planner::find_component(context.provider, component);
     if (!spec) {
@@ -923,18 +895,16 @@ verification_check check_breakdown(const plan& p, const task_context& context,
     const double cost =
         planner::estimate_component_cost(context.provider, *spec, req, context.environment);
     sum += cost;
-    char part[96];
-    std::snprintf(part, sizeof part, "%s %.2f", component.c_str(), cost);
-    parts.push_back(part);
+    ++priced;
   }
   // Prices are rounded to cents per component.
-  const double tolerance = 0.01 * static_cast<double>(std::max<size_t>(1, parts.size()));
+  const double tolerance = 0.01 * static_cast<double>(std::max<size_t>(1, priced));
   if (problems.empty() && std::abs(sum - p.estimated_cost) > tolerance)
     problems.push_back("components add up to " + usd(sum) + " but the plan estimates " +
                        usd(p.estimated_cost));
-  return findings_check(breakdown_spec, problems, check_status::warning,
-                        "per-component prices adding up to " + usd(p.estimated_cost),
-                        join(parts, " + ") + " = " + usd(sum),
+  // Expected: the plan's estimate; actual: the sum of the per-component prices.
+  return findings_check(breakdown_spec, problems, check_status::warning, p.estimated_cost,
+                        std::round(sum * 100) / 100,
                         "Regenerate the plan so its estimate matches its components.");
 }
 

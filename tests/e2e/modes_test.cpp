@@ -1,5 +1,5 @@
-// How the binary is started and stopped (flags, environment, config file,
-// signals) and the legacy API mode the original service's clients rely on.
+// How the binary is started and stopped: flags, environment, config file and
+// signals. Legacy mode has its own file, legacy_test.cpp.
 #include <signal.h>
 #include <unistd.h>
 
@@ -33,11 +33,6 @@ struct config_file {
   std::string path;
   static inline int counter = 0;
 };
-
-/// Legacy mode answers every handled error with HTTP 200 and success:false.
-json::object expect_legacy_error(const http_response& response) {
-  return expect_error(response, 200);
-}
 
 }  // namespace
 
@@ -138,52 +133,6 @@ TEST_CASE("--log-level debug starts and writes its logs to stderr", "[e2e][confi
   auto stopped = e.server.stop(SIGTERM, stop_deadline);
   CHECK(stopped.code == 0);
   CHECK_FALSE(e.server.captured_stderr().empty());
-}
-
-TEST_CASE("legacy mode answers handled errors with HTTP 200 and success:false", "[e2e][legacy]") {
-  server_options options;
-  options.args = {"--legacy-api"};
-  engine e(std::move(options));
-  auto before = snapshot(e.client);
-
-  expect_legacy_error(e.client.request("POST", "/api/tasks", "{not json"));
-  auto invalid =
-      expect_legacy_error(e.client.post("/api/tasks", task_body("oracle", "staging", {"vpc"})));
-  auto fields = detail_fields(invalid);
-  CHECK(std::find(fields.begin(), fields.end(), "context.provider") != fields.end());
-  expect_legacy_error(e.client.get("/api/tasks/task_does_not_exist"));
-  expect_legacy_error(e.client.post("/api/tasks/task_does_not_exist/execute"));
-  expect_legacy_error(e.client.get("/api/plans/plan_does_not_exist"));
-  CHECK(snapshot(e.client) == before);
-
-  auto task_id = text(create_task(e.client, task_body("aws", "staging", {"vpc"})), "id");
-  expect_ok(e.client.post("/api/tasks/" + task_id + "/cancel"), 200);
-  expect_legacy_error(e.client.post("/api/tasks/" + task_id + "/cancel"));  // 409 by default
-}
-
-TEST_CASE("legacy execute is synchronous and returns task, plan, results and verification",
-          "[e2e][legacy]") {
-  server_options options;
-  options.args = {"--legacy-api"};
-  engine e(std::move(options));
-  auto task_id =
-      text(create_task(e.client, task_body("aws", "staging", {"vpc", "eks", "rds"})), "id");
-  auto done = expect_ok(e.client.post("/api/tasks/" + task_id + "/execute"), 200);
-  INFO(json::serialize(done));
-  for (const char* part : {"task", "plan", "executionResults", "verificationResult"})
-    REQUIRE(done.as_object().contains(part));
-  CHECK(text(done.at("task"), "status") == "completed");
-  CHECK(text(done.at("task"), "id") == task_id);
-  CHECK_FALSE(done.at("executionResults").as_array().empty());
-  CHECK(text(done.at("plan"), "task_id") == task_id);
-  // Nothing left running in the background: the stored task is the answered one.
-  CHECK(text(get_task(e.client, task_id), "status") == "completed");
-}
-
-TEST_CASE("the default mode keeps error statuses that legacy mode hides", "[e2e][legacy]") {
-  engine e;
-  expect_error(e.client.get("/api/tasks/task_does_not_exist"), 404);
-  expect_error(e.client.request("POST", "/api/tasks", "{not json"), 400);
 }
 
 }  // namespace ce::e2e

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -282,8 +283,8 @@ TEST_CASE("a verification result summarises its checks", "[codec][verification]"
   verification_check warned = passed;
   warned.id = "chk_2";
   warned.status = check_status::warning;
-  warned.expected = "tags";
-  warned.actual = "none";
+  warned.expected.text = R"(["Environment","Project"])";
+  warned.actual.text = R"(["Project"])";
   warned.error = "no tags";
   warned.remediation = "add tags";
   r.checks = {passed, warned};
@@ -300,6 +301,19 @@ TEST_CASE("a verification result summarises its checks", "[codec][verification]"
                                                                "status", "expected", "actual",
                                                                "error", "remediation"});
   CHECK(text_at(v.at("checks").at(0), "type") == "functionality");
+  // expected/actual keep their natural JSON type.
+  CHECK(v.at("checks").at(1).at("expected") == json::parse(R"(["Environment","Project"])"));
+  CHECK(v.at("checks").at(1).at("actual") == json::parse(R"(["Project"])"));
+}
+
+TEST_CASE("a check value stored as a sentence before values were JSON reads back as that string",
+          "[codec][verification]") {
+  verification_check old;
+  old.id = "chk_1";
+  old.actual.text = "3 artifacts match their checksums";
+  auto v = to_json(old);
+  CHECK(v.at("actual") == json::value("3 artifacts match their checksums"));
+  CHECK_FALSE(v.as_object().contains("expected"));
 }
 
 TEST_CASE("a registered safety check calls its phase type", "[codec][safety]") {
@@ -787,4 +801,35 @@ TEST_CASE("an inline plan needs a steps array", "[codec][decode]") {
   auto wrong = decode_inline_plan(R"({"steps":{"id":"a"}})");
   REQUIRE_FALSE(wrong);
   CHECK(names_field(*wrong.error, "steps"));
+}
+
+TEST_CASE("numbers are written in the shortest plain form that reads back the same",
+          "[codec][numbers]") {
+  auto written = [](json::value v) { return ce::codec::serialize(v); };
+  CHECK(written(181.3) == "181.3");
+  CHECK(written(0.8) == "0.8");
+  CHECK(written(3.0) == "3");
+  CHECK(written(-0.25) == "-0.25");
+  CHECK(written(0.0) == "0");
+  CHECK(written(1e20) == "100000000000000000000");
+  CHECK(written(0.000123) == "0.000123");
+  CHECK(written(json::value(int64_t{-42})) == "-42");
+  CHECK(written(json::value(uint64_t{18446744073709551615ull})) == "18446744073709551615");
+  // Every double reads back as itself.
+  for (double d : {0.1, 2.0 / 3.0, 1234567.891, 5e-7, 73.0 * 3 + 0.01}) {
+    INFO(d);
+    CHECK(json::parse(written(d)).as_double() == d);
+  }
+  // Outside ordinary magnitudes fixed notation would be absurd; JSON has no infinity.
+  CHECK(written(1e300).find('e') != std::string::npos);
+  CHECK(written(std::numeric_limits<double>::infinity()) == "null");
+}
+
+TEST_CASE("strings and nesting are written as standard JSON", "[codec][numbers]") {
+  json::value v =
+      json::object{{"quote\"", "a\\b\n\t\x01"}, {"list", json::array{true, nullptr, 1.5}}};
+  auto text = ce::codec::serialize(v);
+  CHECK(text == R"({"quote\"":"a\\b\n\t\u0001","list":[true,null,1.5]})");
+  CHECK(json::parse(text) == v);
+  CHECK(ce::codec::serialize(json::value("héllo ✓")) == "\"héllo ✓\"");
 }

@@ -88,7 +88,7 @@ TEST_CASE("statistics follow status changes", "[registry]") {
   auto s = r.statistics(5000);
   CHECK(s.total_tasks == 3);
   CHECK(s.terminal_tasks == 2);
-  CHECK(s.success_rate == Approx(0.5));
+  CHECK(s.success_rate == Approx(50));          // a percentage: 1 completed of 2 finished
   CHECK(s.average_duration_ms == Approx(300));  // (400 + 200) / 2
   CHECK(s.throughput_per_minute == 2);
   bool pending_counted = false;
@@ -244,7 +244,7 @@ TEST_CASE("statistics count every task whether or not it is still in memory",
   CHECK(status_count(s, "failed") == 1);
   CHECK(status_count(s, "cancelled") == 1);
   CHECK(status_count(s, "pending") == 2);
-  CHECK(s.success_rate == Approx(0.5));  // 2 completed of 4 terminal
+  CHECK(s.success_rate == Approx(200.0 / 3));  // 2 completed of 3 finished; cancelled not counted
   CHECK(s.success_rate == Approx(kept.success_rate));
   CHECK(s.average_duration_ms == Approx(kept.average_duration_ms));
   CHECK(s.terminal_tasks == kept.terminal_tasks);
@@ -406,7 +406,7 @@ TEST_CASE("seeded store totals add to the tasks added since", "[registry][retent
   CHECK(status_count(s, "executing") == 1);
   CHECK(status_count(s, "pending") == 1);
   CHECK(s.terminal_tasks == 5);
-  CHECK(s.success_rate == Approx(4.0 / 5.0));
+  CHECK(s.success_rate == Approx(80));  // 4 completed of 5 finished
   CHECK(s.average_duration_ms == Approx((1000.0 + 200.0) / 5.0));
   CHECK(s.throughput_per_minute == 2);  // one from the store, one now
   CHECK(s.running_tasks == 1);

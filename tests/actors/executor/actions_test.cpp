@@ -10,6 +10,7 @@
 
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/hcl_check.hpp"
+#include "actors/executor/templates.hpp"
 #include "actors/planner/planner.hpp"
 #include "tests/actors/executor/temp_dir.hpp"
 
@@ -152,6 +153,69 @@ TEST_CASE("the seed example's deploy plan runs end to end in dependency order", 
     CHECK_THAT(readme, Catch::Contains("vpc --> eks"));
     CHECK_THAT(readme, Catch::Contains(run.result_of("generate_component").artifacts[0].name));
   }
+}
+
+TEST_CASE("steps report the original's output keys with values true of what they did",
+          "[actions]") {
+  temp_dir tmp;
+  plan_run run{planner::make_plan("plan_1", "task_1", task_type::generate, seed_context(), 0),
+               seed_context(), tmp.path()};
+  run.run_all();
+  auto validated = outputs(run.result_of("validate_requirements"));
+  CHECK(validated.at("validated") == true);
+  CHECK(validated.at("provider") == "aws");
+  CHECK(validated.at("components") == json::array{"vpc", "eks", "rds"});
+
+  int64_t rendered = 0;
+  for (const auto& r : run.results) {
+    if (r.step_id.rfind("generate_", 0) != 0 || r.step_id == "generate_documentation") continue;
+    INFO(r.step_id);
+    auto o = outputs(r);
+    REQUIRE(r.artifacts.size() == 1);
+    CHECK(o.at("code_size").to_number<int64_t>() == r.artifacts[0].size);
+    CHECK(o.at("artifact_id") == json::value(r.artifacts[0].id));
+    rendered += o.at("resource_count").to_number<int64_t>();
+  }
+  auto checked = outputs(run.result_of("validate_generated_code"));
+  CHECK(checked.at("syntax_valid") == true);
+  CHECK(checked.at("terraform_version") == required_terraform_version);
+  CHECK(checked.at("provider_versions") == json::object{{"aws", "~> 5.0"}});
+  CHECK(checked.at("resources_count").to_number<int64_t>() == rendered);
+
+  auto bp = outputs(run.result_of("apply_best_practices"));
+  auto fixed = bp.at("fixed_count").to_number<int64_t>();
+  auto found = fixed + static_cast<int64_t>(bp.at("unresolved").as_array().size());
+  CHECK(bp.at("violations_found").to_number<int64_t>() == found);
+  CHECK(bp.at("violations_fixed").to_number<int64_t>() == fixed);
+  CHECK(bp.at("compliance_score").to_number<double>() ==
+        Approx(100.0 * static_cast<double>(fixed) / static_cast<double>(found)).margin(0.05));
+  CHECK(outputs(run.result_of("generate_documentation")).at("artifacts_generated") == 1);
+
+  auto summary = summary_outputs(run.results);
+  CHECK(summary.at("validated") == true);
+  CHECK(summary.at("component") == "rds");  // the last generate step's, as the original merged
+  CHECK(summary.at("compliance_score") == bp.at("compliance_score"));
+  CHECK_FALSE(summary.contains("fixes"));  // only the original's keys
+}
+
+TEST_CASE("best practices with autofix off report violations and change no file", "[actions]") {
+  temp_dir tmp;
+  plan_run run{planner::make_plan("plan_1", "task_1", task_type::generate, seed_context(), 0),
+               seed_context(), tmp.path()};
+  for (auto& step : run.p.steps) {
+    if (step.action == "apply_best_practices") step.parameters.text = R"({"autofix":false})";
+    if (step.action == "generate_documentation")
+      step.parameters.text = R"({"include_diagrams":false})";
+  }
+  run.run_all();
+  const auto& bp = run.result_of("apply_best_practices");
+  CHECK(bp.artifacts.empty());
+  auto o = outputs(bp);
+  CHECK(o.at("violations_found").to_number<int64_t>() > 0);
+  CHECK(o.at("violations_fixed") == 0);
+  CHECK(o.at("compliance_score").to_number<double>() == 0);
+  auto readme = read_file(run.result_of("generate_documentation").artifacts[0].path);
+  CHECK_THAT(readme, !Catch::Contains("```mermaid"));
 }
 
 TEST_CASE("an unknown action is a failure that lists the known ones", "[actions]") {

@@ -330,6 +330,47 @@ TEST_CASE("optimize marks stages by dependency depth and shared stages as parall
   CHECK(type_of("d") == dependency_type::sequential);
 }
 
+TEST_CASE("optimize names each shared stage in the steps' parameters.parallel_group") {
+  std::vector<plan_step> steps = {bare_step("a", 1, {}), bare_step("b", 2, {"a"}),
+                                  bare_step("c", 3, {"a"}), bare_step("d", 4, {"b", "c"})};
+  plan p;
+  p.steps = steps;
+  auto optimized = optimize_plan(p);
+  auto group_of = [&](size_t i) {
+    auto parameters = boost::json::parse(optimized.steps[i].parameters.text).as_object();
+    auto* group = parameters.if_contains("parallel_group");
+    return group ? std::string(group->as_string()) : std::string("(none)");
+  };
+  CHECK(group_of(0) == "(none)");  // alone in stage 0
+  CHECK(group_of(1) == "stage_1");
+  CHECK(group_of(2) == "stage_1");
+  CHECK(group_of(3) == "(none)");
+  // Optimizing again gives the same parameters.
+  CHECK(optimize_plan(optimized).steps[1].parameters == optimized.steps[1].parameters);
+}
+
+TEST_CASE("plan steps carry the original's autofix, include_diagrams and requirements") {
+  task_context context;
+  context.provider = cloud_provider::aws;
+  context.environment = "staging";
+  context.components = {"vpc"};
+  context.requirements = json_doc{R"({"vpc_cidr":"10.1.0.0/16"})"};
+  auto p = make_plan("plan_1", "task_1", task_type::generate, context, 0);
+  auto parameters_of = [&](const std::string& id) {
+    for (const auto& s : p.steps)
+      if (s.id == id) return boost::json::parse(s.parameters.text).as_object();
+    FAIL("no step " << id);
+    return boost::json::object{};
+  };
+  CHECK(parameters_of("apply_best_practices").at("autofix") == true);
+  CHECK(parameters_of("generate_documentation").at("include_diagrams") == true);
+  CHECK(parameters_of("validate_requirements").at("requirements").at("vpc_cidr") == "10.1.0.0/16");
+  CHECK(parameters_of("generate_vpc").at("requirements").at("vpc_cidr") == "10.1.0.0/16");
+  context.requirements = json_doc{};
+  p = make_plan("plan_2", "task_2", task_type::generate, context, 0);
+  CHECK_FALSE(parameters_of("validate_requirements").contains("requirements"));
+}
+
 TEST_CASE("the optimized seed plan's critical path is shorter than the sum of its steps") {
   auto p = optimize_plan(plan_for(task_type::deploy, seed_example()));
   int64_t sum = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -439,4 +440,61 @@ TEST_CASE("check details are JSON objects") {
     INFO(r.check_id);
     CHECK(json::parse(r.details.text).is_object());
   }
+}
+
+TEST_CASE("post-execution results report a score against their threshold") {
+  temp_dir dir;
+  const auto p = make_test_plan(task_type::deploy, "staging", {"vpc"});
+  auto results = successful_results(p, dir.path());
+  const auto verification = verification_with(check_category::security, check_status::passed);
+  auto score_of = [](const safety_check_result& r) {
+    auto details = json::parse(r.details.text).as_object();
+    return std::make_pair(details.at("score").to_number<double>(),
+                          details.at("threshold").to_number<double>());
+  };
+  auto report = run_post_execution(p, results, verification, {});
+  for (const auto& r : report.results) {
+    INFO(r.check_id);
+    auto [score, threshold] = score_of(r);
+    CHECK(r.passed);
+    if (r.check_id == "cost_anomaly")
+      CHECK(score <= threshold);  // a ratio of actual to estimated cost
+    else
+      CHECK(score >= threshold);
+  }
+  // Twice the estimate: the ratio is 2, above the factor of 1.5.
+  for (auto& r : results)
+    if (r.step_id == "apply_deployment")
+      r.outputs.text = json::serialize(json::object{{"monthly_cost_usd", p.estimated_cost * 2}});
+  auto anomaly = result_named(run_post_execution(p, results, verification, {}), "cost_anomaly");
+  CHECK(score_of(anomaly).first == Approx(2));
+  CHECK(score_of(anomaly).second == Approx(1.5));
+  // A failed security check: 0 of 1 security checks pass.
+  auto posture = result_named(
+      run_post_execution(p, results,
+                         verification_with(check_category::security, check_status::failed), {}),
+      "security_posture");
+  CHECK(score_of(posture).first == 0);
+  CHECK(score_of(posture).second == 100);
+}
+
+TEST_CASE("a result keeps its check's registered severity whether it passed or not") {
+  std::map<std::string, severity> registered;
+  for (const auto& c : registered_checks()) registered[c.id] = c.level;
+  temp_dir dir;
+  const auto p = make_test_plan(task_type::deploy, "staging", {"vpc"});
+  auto results = successful_results(p, dir.path());
+  for (auto& r : results)
+    if (r.step_id == "apply_deployment")
+      r.outputs.text = json::serialize(json::object{{"monthly_cost_usd", p.estimated_cost * 2}});
+  // Warnings (cost anomaly, no security check) and passes alike.
+  auto report = run_post_execution(
+      p, results, verification_with(check_category::performance, check_status::failed), {});
+  int warnings = 0;
+  for (const auto& r : report.results) {
+    INFO(r.check_id);
+    CHECK(r.level == registered.at(r.check_id));
+    warnings += !r.passed && r.can_proceed;
+  }
+  CHECK(warnings == 2);
 }

@@ -115,7 +115,7 @@ const verification_check& check_named(const verification_result& v, const std::s
 std::string describe(const verification_result& v) {
   std::ostringstream out;
   for (const auto& c : v.checks)
-    out << c.id << " [" << to_string(c.type) << "] " << to_string(c.status) << ": " << c.actual
+    out << c.id << " [" << to_string(c.type) << "] " << to_string(c.status) << ": " << c.actual.text
         << (c.error.empty() ? "" : " | " + c.error) << "\n";
   return out.str();
 }
@@ -332,4 +332,36 @@ TEST_CASE("a deployment whose verification failed fails the deployment check") {
   INFO(describe(v));
   CHECK(check_named(v, "deployment_outputs").status == check_status::failed);
   CHECK(check_named(v, "steps_succeeded").status == check_status::failed);
+}
+
+TEST_CASE("expected and actual are JSON values of their natural type") {
+  executed_task task(task_type::generate, cloud_provider::azure, "production", {"vnet", "postgres"},
+                     tagged);
+  task.append("vnet.tf",
+              "resource \"azurerm_public_ip\" \"untagged\" {\n"
+              "  name                = \"untagged-ip\"\n"
+              "  location            = azurerm_resource_group.main.location\n"
+              "  resource_group_name = azurerm_resource_group.main.name\n"
+              "  allocation_method   = \"Static\"\n"
+              "  tags                = { Project = \"nimbus\" }\n}\n");
+  const auto v = task.verify();
+  INFO(describe(v));
+  auto value = [](const json_doc& doc) { return boost::json::parse(doc.text); };
+  // A list of tag names: all three are required, only Project is on every resource.
+  const auto& tags = check_named(v, "required_tags");
+  CHECK(value(tags.expected) == boost::json::array{"Environment", "ManagedBy", "Project"});
+  CHECK(value(tags.actual) == boost::json::array{"Project"});
+  // Booleans.
+  CHECK(value(check_named(v, "module_valid").expected) == true);
+  CHECK(value(check_named(v, "module_valid").actual) == true);
+  // Numbers: days of backups, USD per month, steps.
+  const auto& backups = check_named(v, "backups_configured");
+  CHECK(value(backups.expected) == 7);
+  CHECK(value(backups.actual).to_number<int64_t>() >= 7);
+  const auto& budget = check_named(v, "cost_within_limit");
+  CHECK(value(budget.actual).to_number<double>() == Approx(task.p.estimated_cost));
+  CHECK(value(budget.expected).to_number<double>() == Approx(10000));
+  const auto& steps = check_named(v, "steps_succeeded");
+  CHECK(value(steps.expected).to_number<size_t>() == task.p.steps.size());
+  CHECK(value(steps.actual) == value(steps.expected));
 }
