@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messages/domain.hpp"
+#include "messages/shared.hpp"
 
 namespace ce {
 
@@ -156,11 +157,13 @@ typename Inspector::result_type inspect(Inspector& f, stored_task& x) {
 
 /// Work for one executor-step actor.
 struct step_job {
-  plan the_plan;
+  shared<plan> the_plan;  // the plan as execution started: one copy for every step
   std::string step_id;
   task_context context;
   std::string workspace_dir;
-  std::vector<execution_result> completed;  // results of the steps done so far
+  /// Results of the steps done so far, for the actions that read them
+  /// (executor::reads_earlier_results); empty for the others.
+  std::vector<execution_result> completed;
   std::string result_id;
 };
 template <class Inspector>
@@ -171,7 +174,7 @@ typename Inspector::result_type inspect(Inspector& f, step_job& x) {
 
 /// Work for the verifier actor.
 struct verify_job {
-  plan the_plan;
+  shared<plan> the_plan;
   task_context context;
   std::vector<execution_result> results;
   std::string workspace_dir;

@@ -14,6 +14,7 @@
 #include "actors/executor/best_practices.hpp"
 #include "actors/executor/docs.hpp"
 #include "actors/executor/hcl_check.hpp"
+#include "actors/executor/rendering.hpp"
 #include "actors/executor/templates.hpp"
 #include "actors/planner/catalog.hpp"
 #include "messages/clock.hpp"
@@ -53,8 +54,8 @@ class result_builder {
   }
 
   /// Writes a file into the workspace and records it as an artifact of this step.
-  const artifact& write(const rendered_file& file) {
-    auto a = write_artifact(in_.workspace_dir, file, next_id(), now_ms());
+  const artifact& write(const rendered_file& file, std::string checksum = {}) {
+    auto a = write_artifact(in_.workspace_dir, file, next_id(), now_ms(), std::move(checksum));
     log(log_level::info, "wrote " + a.name + " (" + std::to_string(a.size) + " bytes)",
         {{"artifact_id", a.id}, {"sha256", a.checksum}});
     result_.artifacts.push_back(std::move(a));
@@ -133,12 +134,12 @@ void validate_requirements(const action_input& in, result_builder& out) {
                         "no template renders '" + context.components[i] + "'"});
   if (errors.empty()) {
     // The templates refuse some values (e.g. a vpc_cidr they cannot split into subnets):
-    // rendering every component now reports that before any file is written.
+    // rendering every component now reports that before any file is written. The
+    // renderings are memoized, so the generate steps do not render them again.
     for (const auto& component : context.components) {
-      try {
-        render_component(context.provider, component, context, in.req);
-      } catch (const std::invalid_argument& refused) {
-        errors.push_back({"context.requirements", refused.what()});
+      auto rendered = render_checked_component(context.provider, component, context, in.req);
+      if (!rendered->refused.empty()) {
+        errors.push_back({"context.requirements", rendered->refused});
         break;
       }
     }
@@ -155,8 +156,9 @@ void validate_requirements(const action_input& in, result_builder& out) {
   out.log(log_level::info, "requirements are valid for " +
                                std::string(to_string(context.provider)) + " " +
                                context.environment);
-  out.write(render_root_module(context, in.req));
-  out.write(render_outputs(context, in.req));
+  for (const auto& rendered :
+       {render_checked_root_module(context, in.req), render_checked_outputs(context, in.req)})
+    out.write(rendered->file, rendered->checksum);
   out.outputs({{"validated", true},
                {"provider", to_string(context.provider)},
                {"environment", context.environment},
@@ -197,13 +199,11 @@ void generate_component(const action_input& in, result_builder& out) {
         "unknown_component",
         "no " + std::string(to_string(provider)) + " template for component '" + component + "'",
         nullptr};
-  rendered_file file;
-  try {
-    file = render_component(provider, component, *in.context, in.req);
-  } catch (const std::invalid_argument& refused) {
-    throw action_failure{"invalid_requirements", refused.what(), nullptr};
-  }
-  auto report = check_hcl(file.content);
+  auto rendered = render_checked_component(provider, component, *in.context, in.req);
+  if (!rendered->refused.empty())
+    throw action_failure{"invalid_requirements", rendered->refused, nullptr};
+  const auto& file = rendered->file;
+  const auto& report = rendered->report;
   if (!report.ok) {
     json::array errors;
     for (const auto& e : report.errors)
@@ -212,7 +212,7 @@ void generate_component(const action_input& in, result_builder& out) {
     throw action_failure{"invalid_code", file.name + " is not valid HCL",
                          json::object{{"errors", std::move(errors)}}};
   }
-  const auto& written = out.write(file);
+  const auto& written = out.write(file, rendered->checksum);
   auto resources = declared_resources(report);
   out.log(log_level::info,
           "rendered " + std::to_string(resources.size()) + " resources for " + component);
@@ -228,12 +228,13 @@ void validate_generated_code(const action_input& in, result_builder& out) {
   auto files = read_terraform_files(in.workspace_dir);
   if (files.empty())
     throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
-  auto report = check_module(files);
+  auto checked = checked_module(files);
+  const auto& report = *checked;
   json::array names;
   size_t resource_count = 0;
   for (const auto& [name, content] : files) {
     names.emplace_back(name);
-    resource_count += declared_resources(check_hcl(content)).size();
+    resource_count += declared_resources(*checked_hcl(content)).size();
   }
   if (!report.ok) {
     for (const auto& e : report.errors) out.log(log_level::error, e);
@@ -260,7 +261,8 @@ void best_practices_action(const action_input& in, result_builder& out) {
   auto files = read_terraform_files(in.workspace_dir);
   if (files.empty())
     throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
-  auto outcome = apply_best_practices(files, *in.context, in.req);
+  auto memoized = checked_best_practices(files, *in.context, in.req);
+  const auto& outcome = *memoized;
   // autofix false: report what the rules would change and leave the files as they are.
   const bool autofix = step_flag(*in.step, "autofix", true);
   if (autofix)
@@ -351,7 +353,8 @@ void deployment_action(const action_input& in, result_builder& out, driver_opera
 void generate_documentation(const action_input& in, result_builder& out) {
   // The newest version of every file earlier steps wrote, README excluded.
   std::map<std::string, artifact> latest;
-  for (const auto& result : in.completed)
+  static const std::vector<execution_result> none;
+  for (const auto& result : in.completed ? *in.completed : none)
     for (const auto& a : result.artifacts)
       if (a.name != "README.md" &&
           (!latest.count(a.name) || latest[a.name].created_at <= a.created_at))
@@ -395,6 +398,10 @@ const std::vector<std::pair<std::string, action_fn>>& action_table() {
 }
 
 }  // namespace
+
+bool reads_earlier_results(const std::string& action) {
+  return action == "generate_documentation";  // it documents the files the others wrote
+}
 
 std::vector<std::string> known_actions() {
   std::vector<std::string> names;

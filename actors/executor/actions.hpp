@@ -19,8 +19,9 @@ struct action_input {
   const plan_step* step = nullptr;
   const task_context* context = nullptr;
   requirements req;
-  std::string workspace_dir;                // <data-dir>/artifacts/<task_id>
-  std::vector<execution_result> completed;  // results of steps completed so far
+  std::string workspace_dir;  // <data-dir>/artifacts/<task_id>
+  /// Results of the steps completed so far; null or empty for actions that do not read them.
+  const std::vector<execution_result>* completed = nullptr;
   deployment_driver* driver = nullptr;
   std::string result_id;  // id for the execution_result
   std::function<std::string()> next_artifact_id;
@@ -37,6 +38,10 @@ execution_result run_action(const action_input&);
 
 /// The action names run_action understands.
 std::vector<std::string> known_actions();
+
+/// Whether the action reads the results of the steps before it (action_input::completed):
+/// only those get them in their job, the rest are spared the copy.
+bool reads_earlier_results(const std::string& action);
 
 /// The outputs a finished task reports for its steps, as the original service did: every
 /// step's `validated`, `provider`, `components`, `component`, `code_size`, `artifact_id`,

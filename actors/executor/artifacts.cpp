@@ -85,7 +85,7 @@ void keep_version(const fs::path& directory, const std::string& final_path,
 }  // namespace
 
 artifact write_artifact(const std::string& dir, const rendered_file& file, std::string artifact_id,
-                        timestamp_ms now) {
+                        timestamp_ms now, std::string checksum) {
   if (file.name.empty() || file.name.find('/') != std::string::npos || file.name == "." ||
       file.name == "..")
     throw std::runtime_error("invalid artifact file name '" + file.name + "'");
@@ -113,7 +113,7 @@ artifact write_artifact(const std::string& dir, const rendered_file& file, std::
     ::unlink(temp_path.c_str());
     throw io_error("cannot rename " + temp_path + " to", final_path, err);
   }
-  auto checksum = sha256_hex(file.content);
+  if (checksum.empty()) checksum = sha256_hex(file.content);
   keep_version(directory, final_path, checksum);
   // No fsync here: rendering is deterministic and every artifact's sha256 is
   // recorded, so after a crash a missing or torn file is detected and rendered

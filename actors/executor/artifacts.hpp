@@ -18,9 +18,10 @@ std::string sha256_hex(std::string_view bytes);
 /// Writes a file atomically (temp file + rename, no fsync: see the .cpp) into dir (created if
 /// missing), keeps that version reachable for restore_artifact, and returns the artifact record (id
 /// from the caller, type, name, absolute path, size, sha256, created_at). Throws std::runtime_error
-/// with a clear message (path + strerror) on failure.
+/// with a clear message (path + strerror) on failure. `checksum`, when given, is the content's
+/// sha256 already known (a memoized rendering), so it is not computed again.
 artifact write_artifact(const std::string& dir, const rendered_file& file, std::string artifact_id,
-                        timestamp_ms now);
+                        timestamp_ms now, std::string checksum = {});
 
 /// Reads every *.tf file of dir (sorted by name) as (name, content) pairs; none if dir is missing.
 std::vector<std::pair<std::string, std::string>> read_terraform_files(const std::string& dir);

@@ -44,7 +44,7 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
   return {
       [=](atoms::run_step, const step_job& job) -> execution_result {
         const plan_step* step = nullptr;
-        for (const auto& s : job.the_plan.steps)
+        for (const auto& s : job.the_plan->steps)
           if (s.id == job.step_id) step = &s;
         if (step == nullptr) throw std::logic_error("step " + job.step_id + " is not in the plan");
         if (crash_requested(job.context.requirements, job.step_id))
@@ -54,12 +54,12 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
         auto driver = make_simulated_driver();
         auto ids = std::make_shared<id_generator>();
         action_input in;
-        in.p = &job.the_plan;
+        in.p = &job.the_plan.get();
         in.step = step;
         in.context = &job.context;
         in.req = parse_requirements(job.context.requirements);
         in.workspace_dir = job.workspace_dir;
-        in.completed = job.completed;
+        in.completed = &job.completed;
         in.driver = driver.get();
         in.result_id = job.result_id;
         in.next_artifact_id = [ids] { return ids->next("art"); };

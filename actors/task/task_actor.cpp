@@ -237,8 +237,9 @@ void roll_back_next(self_ptr self) {
   undo.description = "Roll back " + step_id;
   undo.parameters = original->rollback_parameters;
   step_job job;
-  job.the_plan = st.the_plan;
-  job.the_plan.steps.push_back(undo);
+  plan with_undo = st.the_plan;
+  with_undo.steps.push_back(undo);
+  job.the_plan = shared<plan>(std::move(with_undo));
   job.step_id = undo.id;
   job.context = st.current.context;
   job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
@@ -426,11 +427,11 @@ void launch_step(self_ptr self, const std::string& step_id) {
           : self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver);
   st.running[child.address()] = {step_id, caf::actor_cast<caf::actor>(child)};
   step_job job;
-  job.the_plan = st.the_plan;
+  job.the_plan = st.executing_plan;
   job.step_id = step_id;
   job.context = st.current.context;
   job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
-  job.completed = st.results;
+  if (executor::reads_earlier_results(step->action)) job.completed = st.results;
   job.result_id = st.ids.next("exec");
   auto addr = child.address();
   self->request(child, st.runtime.step_timeout, atoms::run_step::value, std::move(job))
@@ -480,6 +481,7 @@ void begin_execution(self_ptr self) {
                 {"execution_id", st.execution_id},
                 {"steps", st.the_plan.steps.size()}});
   arm_execution_timeout(self);
+  st.executing_plan = shared<plan>(st.the_plan);
   st.scheduler.emplace(st.the_plan.steps);
   schedule_steps(self);
 }
@@ -575,7 +577,7 @@ void spawn_verifier(self_ptr self) {
   auto& st = self->state;
   auto verifier = self->spawn<caf::monitored>(verifier::verifier_behavior);
   verify_job job;
-  job.the_plan = st.the_plan;
+  job.the_plan = st.executing_plan;
   job.context = st.current.context;
   job.results = st.results;
   job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
@@ -753,6 +755,7 @@ void resume_execution(self_ptr self) {
       self->spawn<caf::monitored>(safety::safety_monitor_behavior,
                                   caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
   arm_execution_timeout(self);
+  st.executing_plan = shared<plan>(st.the_plan);
   st.scheduler.emplace(st.the_plan.steps);
   for (const auto& id : done) st.scheduler->mark_already_done(id);
   schedule_steps(self);

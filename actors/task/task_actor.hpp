@@ -16,6 +16,7 @@
 #include "actors/task/step_scheduler.hpp"
 #include "messages/ids.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/shared.hpp"
 
 namespace ce::tasks {
 
@@ -56,8 +57,11 @@ struct task_ending {
 
 struct task_state {
   task current;
-  plan the_plan;
+  plan the_plan;  // changes as the execution goes on (step and plan statuses)
   bool has_plan = false;
+  /// The plan as its execution started, shared by every step's and the verifier's job
+  /// instead of a copy each.
+  shared<plan> executing_plan;
   std::vector<execution_result> results;
   std::optional<task_logic::step_scheduler> scheduler;
   safety_monitor_actor monitor;

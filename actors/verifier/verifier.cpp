@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
 #include <boost/json.hpp>
@@ -16,6 +15,7 @@
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/hcl_check.hpp"
 #include "actors/executor/hcl_edit.hpp"
+#include "actors/executor/rendering.hpp"
 #include "actors/planner/catalog.hpp"
 #include "actors/planner/planner.hpp"
 
@@ -297,11 +297,13 @@ verification_check check_encryption(const tf_module& m) {
 
 /// String literals inside an expression: ["0.0.0.0/0", "10.0.0.0/8"] -> both.
 std::vector<std::string> string_literals(const std::string& expression) {
-  static const std::regex literal("\"([^\"]*)\"");
   std::vector<std::string> out;
-  for (auto it = std::sregex_iterator(expression.begin(), expression.end(), literal);
-       it != std::sregex_iterator(); ++it)
-    out.push_back((*it)[1].str());
+  for (size_t open = expression.find('"'); open != std::string::npos;) {
+    const size_t close = expression.find('"', open + 1);
+    if (close == std::string::npos) break;
+    out.push_back(expression.substr(open + 1, close - open - 1));
+    open = expression.find('"', close + 1);
+  }
   return out;
 }
 
@@ -447,17 +449,36 @@ verification_check check_public_data(const tf_module& m) {
                            "public access blocks; reach data through private networking.");
 }
 
+/// Action = "*", Action = ["*"], "Action": "*", actions = ["*"] (policy documents): a plain
+/// scan, since this runs over every resource of every verification.
+bool grants_every_action(std::string_view body) {
+  auto skip_blanks = [&](size_t at) {
+    while (at < body.size() && std::isspace(static_cast<unsigned char>(body[at]))) ++at;
+    return at;
+  };
+  for (size_t at = body.find("ction"); at != std::string_view::npos;
+       at = body.find("ction", at + 1)) {
+    if (at == 0 || (body[at - 1] != 'A' && body[at - 1] != 'a')) continue;
+    size_t next = at + 5;
+    if (next < body.size() && body[next] == 's') ++next;
+    if (next < body.size() && body[next] == '"') ++next;
+    next = skip_blanks(next);
+    if (next >= body.size() || (body[next] != '=' && body[next] != ':')) continue;
+    next = skip_blanks(next + 1);
+    if (next < body.size() && body[next] == '[') next = skip_blanks(next + 1);
+    if (body.substr(next, 3) == "\"*\"") return true;
+  }
+  return false;
+}
+
 const check_spec iam_spec{"no_wildcard_iam", check_category::security, "Least-privilege IAM",
                           "No IAM policy allows every action (\"*\"), and no one is granted an "
                           "owner or editor role."};
 
 verification_check check_iam(const tf_module& m) {
-  // Action = "*", Action = ["*"], "Action": "*", actions = ["*"] (policy documents).
-  static const std::regex wildcard_action(R"re("?[Aa]ctions?"?\s*[=:]\s*\[?\s*"\*")re");
   std::vector<std::string> wide;
   for (const auto& r : m.resources) {
-    const std::string body(r.inner());
-    if (std::regex_search(body, wildcard_action))
+    if (grants_every_action(r.inner()))
       wide.push_back(r.file + ": " + r.address + " allows every action (\"*\")");
     if (starts_with(r.type, "google_project_iam_")) {
       const auto role = unquote(r.value("role"));
@@ -687,7 +708,7 @@ verification_check check_module_valid(const tf_module& m) {
   if (m.files.empty())
     return make_check(module_spec, check_status::failed, true, false,
                       "the workspace has no Terraform files", "Run the generate steps again.");
-  const auto report = executor::check_module(m.files);
+  const auto report = *executor::checked_module(m.files);
   return no_findings_check(module_spec, report.errors, check_status::failed,
                            "Fix the reported files; regenerate them if they were edited by hand.");
 }

@@ -10,7 +10,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_actor::pointer self) {
   return {
       [=](atoms::verify, const verify_job& job) {
         verification_input in;
-        in.p = &job.the_plan;
+        in.p = &job.the_plan.get();
         in.context = &job.context;
         in.req = parse_requirements(job.context.requirements);
         in.results = &job.results;

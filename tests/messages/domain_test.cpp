@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/deep_to_string.hpp>
+
 #include "messages/domain.hpp"
+#include "messages/shared.hpp"
 
 namespace {
 
@@ -71,4 +76,26 @@ TEST_CASE("only completed, failed and cancelled are terminal", "[domain]") {
     INFO("status " << name);
     CHECK(ce::is_terminal(s) == expected);
   }
+}
+
+TEST_CASE("a shared value crosses serialization as the value itself", "[domain][shared]") {
+  ce::plan p;
+  p.id = "plan_1";
+  p.steps.resize(3);
+  p.steps[1].id = "generate_vpc";
+  ce::shared<ce::plan> original(p);
+  ce::shared<ce::plan> same = original;
+  CHECK(&same.get() == &original.get());  // copies share the one value
+
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  REQUIRE_FALSE(sink(original));
+  ce::shared<ce::plan> read;
+  caf::binary_deserializer source{static_cast<caf::execution_unit*>(nullptr), buf.data(),
+                                  buf.size()};
+  REQUIRE_FALSE(source(read));
+  CHECK(read->id == "plan_1");
+  CHECK(read->steps.size() == 3);
+  CHECK(read->steps[1].id == "generate_vpc");
+  CHECK(caf::deep_to_string(original).find("plan_1") != std::string::npos);
 }

@@ -51,7 +51,7 @@ struct plan_run {
     in.context = &context;
     in.req = parse_requirements(context.requirements);
     in.workspace_dir = workspace;
-    in.completed = results;
+    in.completed = &results;
     in.driver = driver.get();
     in.result_id = "result_" + step.id;
     in.next_artifact_id = [this] { return "art_" + std::to_string(++next_id); };

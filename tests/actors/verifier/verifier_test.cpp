@@ -48,7 +48,7 @@ struct executed_task {
       in.context = &context;
       in.req = parse_requirements(context.requirements);
       in.workspace_dir = workspace.path();
-      in.completed = results;
+      in.completed = &results;
       in.driver = driver.get();
       in.result_id = "result_" + step.id;
       in.next_artifact_id = [this] { return "art_" + std::to_string(++artifact_ids); };

@@ -1,0 +1,115 @@
+#include "actors/executor/rendering.hpp"
+
+#include <stdexcept>
+
+#include "actors/executor/artifacts.hpp"
+#include "actors/executor/memo.hpp"
+
+namespace ce::executor {
+
+namespace {
+
+// Entries kept per memo: a few hundred distinct tasks' worth of files (a rendered file is
+// a few KiB, a best-practice outcome a few tens).
+constexpr std::size_t rendered_entries = 1024;
+constexpr std::size_t checked_entries = 2048;
+constexpr std::size_t module_entries = 256;
+
+/// Everything of a task's context that rendering reads. The requirements' text decides
+/// the parsed requirements, so it stands for them.
+std::string context_key(const task_context& context) {
+  std::string key;
+  key.reserve(64 + context.requirements.text.size());
+  key += to_string(context.provider);
+  key += '\x1f';
+  key += context.environment;
+  key += '\x1f';
+  key += context.region;
+  key += '\x1f';
+  for (const auto& c : context.components) {
+    key += c;
+    key += ',';
+  }
+  key += '\x1f';
+  key += context.requirements.text;
+  return key;
+}
+
+std::string files_key(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::string key;
+  std::size_t size = 0;
+  for (const auto& [name, content] : files) size += name.size() + content.size() + 2;
+  key.reserve(size);
+  for (const auto& [name, content] : files) {
+    key += name;
+    key += '\x1e';
+    key += content;
+    key += '\x1d';
+  }
+  return key;
+}
+
+template <class Render>
+checked_file check_rendered(Render&& render) {
+  checked_file out;
+  try {
+    out.file = render();
+  } catch (const std::invalid_argument& refused) {
+    out.refused = refused.what();
+    return out;
+  }
+  out.checksum = sha256_hex(out.file.content);
+  out.report = check_hcl(out.file.content);
+  return out;
+}
+
+bounded_memo<checked_file>& rendered_memo() {
+  static bounded_memo<checked_file> memo(rendered_entries);
+  return memo;
+}
+
+}  // namespace
+
+checked_file_ptr render_checked_component(cloud_provider provider, std::string_view component,
+                                          const task_context& context, const requirements& req) {
+  if (!has_template(provider, component))  // not memoized: an unknown component is a bug
+    return std::make_shared<const checked_file>(
+        check_rendered([&] { return render_component(provider, component, context, req); }));
+  std::string key = "component\x1f" + std::string(component) + '\x1f' + context_key(context);
+  return rendered_memo().get_or_make(key, [&] {
+    return check_rendered([&] { return render_component(provider, component, context, req); });
+  });
+}
+
+checked_file_ptr render_checked_root_module(const task_context& context, const requirements& req) {
+  return rendered_memo().get_or_make("main.tf\x1f" + context_key(context), [&] {
+    return check_rendered([&] { return render_root_module(context, req); });
+  });
+}
+
+checked_file_ptr render_checked_outputs(const task_context& context, const requirements& req) {
+  return rendered_memo().get_or_make("outputs.tf\x1f" + context_key(context), [&] {
+    return check_rendered([&] { return render_outputs(context, req); });
+  });
+}
+
+std::shared_ptr<const hcl_file_report> checked_hcl(std::string_view content) {
+  static bounded_memo<hcl_file_report> memo(checked_entries);
+  return memo.get_or_make(std::string(content), [&] { return check_hcl(content); });
+}
+
+std::shared_ptr<const hcl_set_report> checked_module(
+    const std::vector<std::pair<std::string, std::string>>& files) {
+  static bounded_memo<hcl_set_report> memo(module_entries);
+  return memo.get_or_make(files_key(files), [&] { return check_module(files); });
+}
+
+std::shared_ptr<const best_practice_outcome> checked_best_practices(
+    const std::vector<std::pair<std::string, std::string>>& files, const task_context& context,
+    const requirements& req) {
+  static bounded_memo<best_practice_outcome> memo(module_entries);
+  return memo.get_or_make(context_key(context) + '\x1c' + files_key(files),
+                          [&] { return apply_best_practices(files, context, req); });
+}
+
+}  // namespace ce::executor
