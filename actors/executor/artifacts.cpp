@@ -90,8 +90,6 @@ artifact write_artifact(const std::string& dir, const rendered_file& file, std::
       file.name == "..")
     throw std::runtime_error("invalid artifact file name '" + file.name + "'");
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create directory " + dir + ": " + ec.message());
   auto directory = fs::absolute(dir, ec);
   if (ec) throw std::runtime_error("cannot resolve directory " + dir + ": " + ec.message());
   const std::string final_path = (directory / file.name).lexically_normal().string();
@@ -99,6 +97,13 @@ artifact write_artifact(const std::string& dir, const rendered_file& file, std::
 
   {
     fd_guard out{::mkstemp(temp_path.data())};
+    if (out.fd < 0 && errno == ENOENT) {
+      // The task's first file: its directory is made now, not probed on every write.
+      fs::create_directories(directory, ec);
+      if (ec) throw std::runtime_error("cannot create directory " + dir + ": " + ec.message());
+      temp_path = final_path + ".tmpXXXXXX";
+      out.fd = ::mkstemp(temp_path.data());
+    }
     if (out.fd < 0) throw io_error("cannot create", temp_path, errno);
     try {
       write_all(out.fd, file.content, temp_path);
