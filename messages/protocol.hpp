@@ -161,6 +161,7 @@ struct step_job {
   std::string step_id;
   task_context context;
   std::string workspace_dir;
+  std::string blob_dir;  // where artifact bytes are kept once per sha256 (see write_artifact)
   /// Results of the steps done so far, for the actions that read them
   /// (executor::reads_earlier_results); empty for the others.
   std::vector<execution_result> completed;
@@ -169,7 +170,7 @@ struct step_job {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_job& x) {
   return f(caf::meta::type_name("step_job"), x.the_plan, x.step_id, x.context, x.workspace_dir,
-           x.completed, x.result_id);
+           x.blob_dir, x.completed, x.result_id);
 }
 
 /// Work for the verifier actor.

@@ -55,7 +55,8 @@ class result_builder {
 
   /// Writes a file into the workspace and records it as an artifact of this step.
   const artifact& write(const rendered_file& file, std::string checksum = {}) {
-    auto a = write_artifact(in_.workspace_dir, file, next_id(), now_ms(), std::move(checksum));
+    auto a = write_artifact(in_.workspace_dir, file, next_id(), now_ms(), std::move(checksum),
+                            in_.blob_dir);
     log(log_level::info, "wrote " + a.name + " (" + std::to_string(a.size) + " bytes)",
         {{"artifact_id", a.id}, {"sha256", a.checksum}});
     result_.artifacts.push_back(std::move(a));

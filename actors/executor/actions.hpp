@@ -20,6 +20,7 @@ struct action_input {
   const task_context* context = nullptr;
   requirements req;
   std::string workspace_dir;  // <data-dir>/artifacts/<task_id>
+  std::string blob_dir;       // content-addressed bytes of every artifact; empty: private files
   /// Results of the steps completed so far; null or empty for actions that do not read them.
   const std::vector<execution_result>* completed = nullptr;
   deployment_driver* driver = nullptr;

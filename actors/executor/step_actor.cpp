@@ -59,6 +59,7 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
         in.context = &job.context;
         in.req = parse_requirements(job.context.requirements);
         in.workspace_dir = job.workspace_dir;
+        in.blob_dir = job.blob_dir;
         in.completed = &job.completed;
         in.driver = driver.get();
         in.result_id = job.result_id;

@@ -29,6 +29,11 @@ namespace {
 namespace json = boost::json;
 using self_ptr = task_actor::stateful_pointer<task_state>;
 
+/// The node's content-addressed artifact bytes, beside the task workspaces.
+std::string blob_dir(self_ptr self) {
+  return self->state.runtime.artifacts_root + "/.blobs";
+}
+
 std::string render(self_ptr self, const caf::error& err) {
   if (err.category() == error_category && !err.context().empty() &&
       err.context().match_element<std::string>(0))
@@ -243,6 +248,7 @@ void roll_back_next(self_ptr self) {
   job.step_id = undo.id;
   job.context = st.current.context;
   job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+  job.blob_dir = blob_dir(self);
   job.completed = st.results;
   job.result_id = st.ids.next("exec");
   auto child =
@@ -431,6 +437,7 @@ void launch_step(self_ptr self, const std::string& step_id) {
   job.step_id = step_id;
   job.context = st.current.context;
   job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+  job.blob_dir = blob_dir(self);
   if (executor::reads_earlier_results(step->action)) job.completed = st.results;
   job.result_id = st.ids.next("exec");
   auto addr = child.address();
@@ -711,7 +718,7 @@ void resume_execution(self_ptr self) {
       for (const auto& a : r.artifacts) latest[a.name] = &a;
   std::set<std::string> intact_files;
   for (const auto& [name, a] : latest)
-    if (executor::restore_artifact(*a)) intact_files.insert(name);
+    if (executor::restore_artifact(*a, blob_dir(self))) intact_files.insert(name);
   for (const auto& r : st.recovered.results) {
     if (r.status != execution_status::success) continue;
     bool intact = std::all_of(r.artifacts.begin(), r.artifacts.end(),

@@ -2,8 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "tests/actors/executor/temp_dir.hpp"
 
@@ -123,4 +127,89 @@ TEST_CASE("read_terraform_files returns only .tf files, sorted by name", "[artif
   CHECK(files[0] == std::make_pair(std::string("eks.tf"), std::string("a")));
   CHECK(files[1] == std::make_pair(std::string("vpc.tf"), std::string("b")));
   CHECK(read_terraform_files(tmp / "missing").empty());
+}
+
+TEST_CASE("with a blob dir, identical bytes of two tasks are one read-only file",
+          "[artifacts][blobs]") {
+  temp_dir tmp;
+  const std::string blobs = tmp / "artifacts/.blobs";
+  rendered_file file{"vpc.tf", artifact_type::terraform, "resource \"aws_vpc\" \"main\" {}\n"};
+  auto a = write_artifact(tmp / "artifacts/task_1", file, "art_1", 1, {}, blobs);
+  auto b = write_artifact(tmp / "artifacts/task_2", file, "art_2", 2, {}, blobs);
+  CHECK(a.checksum == sha256_hex(file.content));
+  CHECK(b.checksum == a.checksum);
+  CHECK(read_file(a.path) == file.content);
+  CHECK(read_file(b.path) == file.content);
+  // Both workspace files are the blob itself (hard links), and the blob is read-only.
+  CHECK(std::filesystem::equivalent(a.path, b.path));
+  CHECK(std::filesystem::equivalent(a.path, blobs + "/" + a.checksum));
+  auto perms = std::filesystem::status(blobs + "/" + a.checksum).permissions();
+  CHECK((perms & std::filesystem::perms::owner_write) == std::filesystem::perms::none);
+  CHECK(artifact_intact(a));
+  CHECK(artifact_intact(b));
+}
+
+TEST_CASE("with a blob dir, a rewrite replaces the link and leaves other tasks' bytes alone",
+          "[artifacts][blobs]") {
+  temp_dir tmp;
+  const std::string blobs = tmp / "artifacts/.blobs";
+  rendered_file first{"vpc.tf", artifact_type::terraform, "first\n"};
+  rendered_file second{"vpc.tf", artifact_type::terraform, "second\n"};
+  auto mine = write_artifact(tmp / "artifacts/task_1", first, "art_1", 1, {}, blobs);
+  auto theirs = write_artifact(tmp / "artifacts/task_2", first, "art_2", 2, {}, blobs);
+  auto rewritten = write_artifact(tmp / "artifacts/task_1", second, "art_3", 3, {}, blobs);
+  CHECK(read_file(rewritten.path) == "second\n");
+  CHECK(read_file(theirs.path) == "first\n");
+  CHECK_FALSE(artifact_intact(mine));  // task_1's vpc.tf is the new version now
+  CHECK(artifact_intact(theirs));
+  for (const auto& entry : std::filesystem::directory_iterator(tmp / "artifacts/task_1"))
+    CHECK(entry.path().filename() == "vpc.tf");  // no temporary link left behind
+
+  // Recovery puts the recorded bytes back from the blob.
+  CHECK(restore_artifact(mine, blobs));
+  CHECK(read_file(mine.path) == "first\n");
+  CHECK(artifact_intact(mine));
+  std::filesystem::remove(theirs.path);
+  CHECK(restore_artifact(theirs, blobs));
+  CHECK(read_file(theirs.path) == "first\n");
+}
+
+TEST_CASE("with a blob dir, restore fails when the blob is gone", "[artifacts][blobs]") {
+  temp_dir tmp;
+  const std::string blobs = tmp / "artifacts/.blobs";
+  rendered_file file{"eks.tf", artifact_type::terraform, "eks\n"};
+  auto a = write_artifact(tmp / "artifacts/task_1", file, "art_1", 1, {}, blobs);
+  std::filesystem::remove(a.path);
+  std::filesystem::remove(blobs + "/" + a.checksum);
+  CHECK_FALSE(restore_artifact(a, blobs));
+  CHECK_FALSE(std::filesystem::exists(a.path));
+}
+
+TEST_CASE("many tasks writing the same new bytes at once all succeed", "[artifacts][blobs]") {
+  // The first writers of a blob race to create the blob dir and the blob itself.
+  for (int round = 0; round < 20; ++round) {
+    temp_dir tmp;
+    const std::string blobs = tmp / "artifacts/.blobs";
+    rendered_file file{"s3.tf", artifact_type::terraform, "bucket " + std::to_string(round)};
+    std::vector<std::thread> writers;
+    std::atomic<int> failed{0};
+    std::mutex guard;
+    std::string why;
+    std::vector<artifact> written(8);
+    for (int t = 0; t < 8; ++t)
+      writers.emplace_back([&, t] {
+        try {
+          written[t] = write_artifact(tmp / ("artifacts/task_" + std::to_string(t)), file,
+                                      "art_" + std::to_string(t), 1, {}, blobs);
+        } catch (const std::exception& e) {
+          ++failed;
+          std::lock_guard<std::mutex> lock(guard);
+          why = e.what();
+        }
+      });
+    for (auto& w : writers) w.join();
+    INFO(why);
+    REQUIRE(failed == 0);
+    for (const auto& a : written) CHECK(artifact_intact(a));
+  }
 }
