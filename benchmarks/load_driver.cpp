@@ -120,19 +120,21 @@ std::string string_after(const std::string& body, const std::string& after,
   return end == std::string::npos ? std::string{} : body.substr(at, end - at);
 }
 
+/// Claims the next request's number; false once the run is over (its time or its count).
+bool next_request(const options& opts, std::atomic<int>& next_task, clock_type::time_point stop_at,
+                  int& n) {
+  n = next_task.fetch_add(1);
+  if (opts.duration_s > 0) return clock_type::now() < stop_at;
+  return n < opts.tasks;
+}
+
 /// One client's loop: claim a task slot, create, execute synchronously, record.
 void run_client(const options& opts, std::atomic<int>& next_task, clock_type::time_point stop_at,
                 client_tally& tally) {
   http_connection conn(opts.host, opts.port);
   const int created_status = opts.legacy ? 200 : 201;
   const std::string execute_suffix = opts.legacy ? "/execute" : "/execute?wait=true";
-  for (;;) {
-    int n = next_task.fetch_add(1);
-    if (opts.duration_s > 0) {
-      if (clock_type::now() >= stop_at) return;
-    } else if (n >= opts.tasks) {
-      return;
-    }
+  for (int n = 0; next_request(opts, next_task, stop_at, n);) {
     auto started = clock_type::now();
     auto created = conn.send(http::verb::post, "/api/tasks", task_body(opts, n));
     if (!created) {
@@ -165,13 +167,7 @@ void run_client(const options& opts, std::atomic<int>& next_task, clock_type::ti
 void run_reader(const options& opts, const std::vector<std::string>& task_ids,
                 std::atomic<int>& next_task, clock_type::time_point stop_at, client_tally& tally) {
   http_connection conn(opts.host, opts.port);
-  for (;;) {
-    int n = next_task.fetch_add(1);
-    if (opts.duration_s > 0) {
-      if (clock_type::now() >= stop_at) return;
-    } else if (n >= opts.tasks) {
-      return;
-    }
+  for (int n = 0; next_request(opts, next_task, stop_at, n);) {
     auto target = opts.scenario == "reads"
                       ? "/api/tasks/" + task_ids[static_cast<size_t>(n) % task_ids.size()]
                       : std::string("/api/tasks?user_id=load-driver&status=completed&limit=20");

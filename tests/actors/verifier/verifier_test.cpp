@@ -242,17 +242,20 @@ TEST_CASE("ssh open to the internet fails, https open to the internet passes") {
   }
 }
 
+/// An Azure resource that carries Project but neither Environment nor ManagedBy.
+const std::string public_ip_tagged_project_only =
+    "resource \"azurerm_public_ip\" \"untagged\" {\n"
+    "  name                = \"untagged-ip\"\n"
+    "  location            = azurerm_resource_group.main.location\n"
+    "  resource_group_name = azurerm_resource_group.main.name\n"
+    "  allocation_method   = \"Static\"\n"
+    "  tags                = { Project = \"nimbus\" }\n}\n";
+
 TEST_CASE("a resource without the required tags fails the tag check") {
   // Azure has no provider-level default tags, so every resource must carry its own
   // (on aws and gcp the provider's default_tags/default_labels cover them).
   executed_task task(task_type::generate, cloud_provider::azure, "staging", {"vnet"}, tagged);
-  task.append("vnet.tf",
-              "resource \"azurerm_public_ip\" \"untagged\" {\n"
-              "  name                = \"untagged-ip\"\n"
-              "  location            = azurerm_resource_group.main.location\n"
-              "  resource_group_name = azurerm_resource_group.main.name\n"
-              "  allocation_method   = \"Static\"\n"
-              "  tags                = { Project = \"nimbus\" }\n}\n");
+  task.append("vnet.tf", public_ip_tagged_project_only);
   const auto v = task.verify();
   INFO(describe(v));
   const auto& tags = check_named(v, "required_tags");
@@ -337,13 +340,7 @@ TEST_CASE("a deployment whose verification failed fails the deployment check") {
 TEST_CASE("expected and actual are JSON values of their natural type") {
   executed_task task(task_type::generate, cloud_provider::azure, "production", {"vnet", "postgres"},
                      tagged);
-  task.append("vnet.tf",
-              "resource \"azurerm_public_ip\" \"untagged\" {\n"
-              "  name                = \"untagged-ip\"\n"
-              "  location            = azurerm_resource_group.main.location\n"
-              "  resource_group_name = azurerm_resource_group.main.name\n"
-              "  allocation_method   = \"Static\"\n"
-              "  tags                = { Project = \"nimbus\" }\n}\n");
+  task.append("vnet.tf", public_ip_tagged_project_only);
   const auto v = task.verify();
   INFO(describe(v));
   auto value = [](const json_doc& doc) { return boost::json::parse(doc.text); };
