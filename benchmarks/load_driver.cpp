@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "benchmarks/http_connection.hpp"
+#include "messages/json_codec.hpp"
 
 namespace ce::bench {
 namespace {
@@ -286,7 +287,7 @@ int run(const options& opts) {
                          {"p99_ms", percentile(latencies, 99)},
                          {"errors", static_cast<int64_t>(errors.size())}};
     if (cpu_us_per_op >= 0) figures["server_cpu_us_per_op"] = cpu_us_per_op;
-    std::ofstream(opts.json_out) << json::serialize(figures) << "\n";
+    std::ofstream(opts.json_out) << codec::serialize(figures) << "\n";
   }
   const char* good = is_read_scenario(opts) ? "200" : "completed";
   bool all_good = errors.empty() && statuses.size() == 1 && statuses.count(good) == 1;
