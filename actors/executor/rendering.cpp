@@ -9,11 +9,13 @@ namespace ce::executor {
 
 namespace {
 
-// Entries kept per memo: a few hundred distinct tasks' worth of files (a rendered file is
-// a few KiB, a best-practice outcome a few tens).
-constexpr std::size_t rendered_entries = 1024;
-constexpr std::size_t checked_entries = 2048;
-constexpr std::size_t module_entries = 256;
+// Entries kept per memo. A task makes a handful of each, so these hold the recent tasks'
+// distinct inputs while bounding what distinct tasks can pin in memory: about 5 MiB for
+// rendered files (a few KiB each), 10 MiB for checks (keyed by the text), and 5 MiB for
+// modules and best-practice outcomes (keyed by every file of a task).
+constexpr std::size_t rendered_entries = 512;
+constexpr std::size_t checked_entries = 512;
+constexpr std::size_t module_entries = 64;
 
 /// Everything of a task's context that rendering reads. The requirements' text decides
 /// the parsed requirements, so it stands for them.
