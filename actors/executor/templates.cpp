@@ -22,6 +22,31 @@ namespace {
 
 // ---- writing HCL ----------------------------------------------------------------
 
+/// Text for one `#` comment line. A comment ends at the line's end, so text that
+/// holds requested values (versions, names) must not break the line: control
+/// characters are written as the escapes a quoted string would use.
+std::string comment_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += ' ';
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /// A body of HCL (a file, or what is between a block's braces), written with the
 /// alignment `terraform fmt` uses: the "=" of consecutive arguments line up.
 class hcl_body {
@@ -48,7 +73,11 @@ class hcl_body {
     return *this;
   }
   /// An argument whose value is an indented heredoc holding `content` literally.
+  /// Text that could end the heredoc early (a line of just EOT) or span lines
+  /// is written as a quoted string instead.
   hcl_body& heredoc(std::string name, std::string_view content) {
+    if (content.find_first_of("\r\n") != std::string_view::npos)
+      return text(std::move(name), content);
     std::string escaped;
     for (size_t i = 0; i < content.size(); ++i) {
       char c = content[i];
@@ -67,9 +96,9 @@ class hcl_body {
   hcl_body& block(std::string type, hcl_body body) {
     return block(std::move(type), {}, std::move(body));
   }
-  /// A comment line ("# " is added).
-  hcl_body& comment(std::string line) {
-    items_.push_back({item_kind::comment, {}, std::move(line)});
+  /// A comment line ("# " is added); see comment_text.
+  hcl_body& comment(std::string_view line) {
+    items_.push_back({item_kind::comment, {}, comment_text(line)});
     return *this;
   }
 
@@ -157,8 +186,8 @@ class hcl_body {
 };
 
 /// A whole file: top-level blocks separated by blank lines, after a comment header.
-std::string render_file(const std::string& header, const std::vector<hcl_body>& parts) {
-  std::string out = "# " + header + "\n";
+std::string render_file(std::string_view header, const std::vector<hcl_body>& parts) {
+  std::string out = "# " + comment_text(header) + "\n";
   for (const auto& part : parts) {
     if (part.empty()) continue;
     out += "\n" + part.render();

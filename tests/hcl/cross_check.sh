@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cross-checks the Terraform templates and our HCL checker against HashiCorp's
 # own parser (@cdktf/hcl2json). Fails unless every rendered and valid sample
-# parses, every broken sample is refused, and check_hcl agrees with HashiCorp's
-# parser on every file.
+# parses, every broken sample is refused, check_hcl agrees with HashiCorp's
+# parser on every file, and hostile requested values change no file's structure.
 # Usage: cross_check.sh <path to render_samples>
 set -euo pipefail
 
@@ -48,5 +48,16 @@ while read -r name kind ours _; do
   fi
 done < "$work/manifest.txt"
 
-echo "hcl cross-check: $files files, $failures disagreements"
+# Requested values rendered hostile must not change what the parser sees.
+node "$here/hcl_structure.mjs" "$work" > "$work/structure.txt"
+hostile=$(grep -c . "$work/structure.txt" || true)
+escaped=$(grep -c '^DIFF' "$work/structure.txt" || true)
+grep '^DIFF' "$work/structure.txt" | sed 's/^/FAIL /' || true
+if [[ $hostile -eq 0 ]]; then
+  echo "FAIL no hostile renderings were compared"
+  failures=$((failures + 1))
+fi
+failures=$((failures + escaped))
+
+echo "hcl cross-check: $files files, $hostile hostile renderings, $failures disagreements"
 [[ $files -gt 0 && $failures -eq 0 ]]

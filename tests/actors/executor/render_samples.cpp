@@ -83,6 +83,20 @@ std::string region_for(cloud_provider provider, const std::string& wanted) {
   return "eu-west-1";
 }
 
+/// Values written to escape quoting: line breaks ending a comment, quotes and
+/// braces ending a string or block, template sequences, heredoc markers.
+const std::vector<std::string> hostile_values = {
+    "15\nresource \"aws_iam_user\" \"pwn\" {\n  name = \"backdoor\"\n}\n#",
+    "x\"\n}\nresource \"null_resource\" \"q\" {\n  x = \"",
+    "${file(\"/etc/passwd\")}",
+    "%{ for x in [1] }x%{ endfor }",
+    "*/ resource \"a\" \"b\" {} /*",
+    "# ; // \\ \\\"",
+    "EOT\nresource \"aws_iam_user\" \"h\" {}\nEOT",
+    "\r\nresource \"r\" \"cr\" {}\r\n#",
+    std::string("nul\0byte\x01\x7f", 12),
+};
+
 /// Files that are valid HCL although they look unusual.
 const std::vector<std::pair<std::string, std::string>> valid_samples = {
     {"valid__expressions.tf",
@@ -237,6 +251,35 @@ int main(int argc, char** argv) {
       context.components = {component};
       render_module(provider_name + "-alone-" + component, context, requirements{});
     }
+  }
+  // Every string a request can set, hostile and benign: HashiCorp's parser must
+  // see the same blocks in both (tests/hcl/hcl_structure.mjs). The values are set
+  // on the typed requirements directly, past the create-time shape checks, so
+  // this tests the writer's quoting on its own.
+  for (cloud_provider provider :
+       {cloud_provider::aws, cloud_provider::gcp, cloud_provider::azure}) {
+    const std::string provider_name(to_string(provider));
+    auto variant = [&](const std::string& name, const std::string& value) {
+      requirements req;
+      req.project = value;
+      req.kubernetes_version = value;
+      req.has_kubernetes_version = true;
+      req.node_instance_type = value;
+      req.instance_type = value;
+      req.db_engine_version = value;
+      req.has_db_engine_version = true;
+      req.db_instance_class = value;
+      req.tags = {{value, value}, {"Owner", value}};
+      task_context context;
+      context.provider = provider;
+      context.environment = "production";
+      context.region = value;
+      context.components = template_components(provider);
+      render_module(provider_name + "-" + name, context, req);
+    };
+    variant("benign", "plain");
+    for (size_t i = 0; i < hostile_values.size(); ++i)
+      variant("hostile" + std::to_string(i), hostile_values[i]);
   }
   for (const auto& [name, content] : valid_samples) emit(name, "valid", content);
   for (const auto& [name, content] : broken_samples) emit(name, "broken", content);

@@ -331,3 +331,14 @@ TEST_CASE("outputs cover exactly the rendered components", "[templates]") {
                                                    "db_master_user_secret_arn"});
   CHECK(has(outputs, "= aws_db_instance.main.endpoint\n"));
 }
+
+TEST_CASE("a requested value in a header comment cannot end the comment", "[templates]") {
+  requirements req;
+  req.db_engine_version = "15\nresource \"aws_iam_user\" \"pwn\" {}\n#";
+  req.has_db_engine_version = true;
+  auto rds = render(cloud_provider::aws, "rds", {"vpc", "rds"}, req);
+  CHECK(rds.find("\nresource \"aws_iam_user\"") == std::string::npos);  // no such block
+  auto first_line = rds.substr(0, rds.find('\n'));
+  CHECK(first_line.find("\\nresource \"aws_iam_user\"") != std::string::npos);
+  CHECK(check_hcl(rds).ok);
+}
