@@ -44,6 +44,8 @@ void declare(CLI::App& app, settings& s) {
   app.add_flag("--legacy-api", s.legacy_api,
                "Behave like the original service: handled errors answer HTTP 200 with "
                "success:false, execute is synchronous");
+  app.add_flag("--allow-fault-injection", s.allow_fault_injection,
+               "Accept requirements.simulate (crashes, pauses) from clients: for tests only");
   last(app.add_option("--ws-queue-limit", s.ws_queue_limit,
                       "Frames a WebSocket client may lag behind before it is disconnected")
            ->capture_default_str());
@@ -265,6 +267,7 @@ ws-port = 3104                # WebSocket port, env WS_PORT
 io-threads = 2                # threads serving HTTP/WebSocket I/O
 max-body-bytes = 1048576      # larger request bodies are refused with 413
 legacy-api = false            # true: answer like the original service (HTTP 200 on errors, sync execute)
+allow-fault-injection = false # true: clients may send requirements.simulate (tests only)
 ws-queue-limit = 1024         # frames a WebSocket client may lag behind before it is disconnected
 ws-idle-timeout = 60          # seconds: ping after half, close after all of it without an answer
 ws-close-grace = 10           # seconds a lagging client gets to read its overflow error

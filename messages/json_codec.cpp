@@ -1,13 +1,16 @@
 #include "messages/json_codec.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 
 #include <simdjson.h>
 
 #include "messages/clock.hpp"
+#include "messages/requirements.hpp"
 
 namespace ce::codec {
 
@@ -469,9 +472,10 @@ class checker {
     errors.push_back({std::move(field), std::move(message)});
   }
 
-  /// A string of at most max_string_bytes; `non_empty` also refuses "".
+  /// A string of at most max_string_bytes without control characters
+  /// (prose may hold tabs and line breaks); `non_empty` also refuses "".
   bool text(std::optional<dom::element> e, const std::string& field, std::string& out, presence p,
-            bool non_empty = false) {
+            bool non_empty = false, bool prose = false) {
     if (!e) {
       if (p == presence::required) fail(field, "is required");
       return false;
@@ -488,6 +492,15 @@ class checker {
     if (s.size() > max_string_bytes) {
       fail(field, "must be at most " + std::to_string(max_string_bytes) + " bytes");
       return false;
+    }
+    for (char ch : s) {
+      auto u = static_cast<unsigned char>(ch);
+      bool line_space = ch == '\t' || ch == '\n' || ch == '\r';
+      if ((u < 0x20 || u == 0x7f) && !(prose && line_space)) {
+        fail(field, prose ? "must not contain control characters other than tabs and line breaks"
+                          : "must not contain control characters");
+        return false;
+      }
     }
     out.assign(s);
     return true;
@@ -614,7 +627,10 @@ class checker {
     }
     one_of(member(obj, "provider"), "context.provider", out.provider, presence::required);
     environment(member(obj, "environment"), out.environment);
-    text(member(obj, "region"), "context.region", out.region, presence::optional);
+    if (text(member(obj, "region"), "context.region", out.region, presence::optional) &&
+        !out.region.empty() && !well_formed_region(out.region))
+      fail("context.region",
+           "must be a region code like us-east-1 (lower-case letters, digits and '-')");
     components(member(obj, "components"), out.components);
     if (object_doc(member(obj, "requirements"), "context.requirements", out.requirements,
                    presence::optional))
@@ -633,12 +649,43 @@ class checker {
     string_list(member(obj, "depends_on"), field + ".depends_on", out.depends_on,
                 presence::optional);
     one_of(member(obj, "type"), field + ".type", out.type, presence::optional);
-    text(member(obj, "description"), field + ".description", out.description, presence::optional);
+    text(member(obj, "description"), field + ".description", out.description, presence::optional,
+         false, true);
     text(member(obj, "component"), field + ".component", out.component, presence::optional);
     object_doc(member(obj, "parameters"), field + ".parameters", out.parameters,
                presence::optional);
   }
 };
+
+/// The first key some object of the document holds twice, as a dotted path
+/// ("context.requirements.vpc_cidr"). Parsers disagree on which copy wins, so
+/// such a body is refused rather than read one way here and another there.
+std::optional<std::string> duplicate_key(dom::element e, const std::string& path) {
+  dom::object obj;
+  dom::array arr;
+  if (e.get_object().get(obj) == simdjson::SUCCESS) {
+    std::vector<std::string_view> keys;
+    for (auto field : obj) keys.push_back(field.key);
+    std::sort(keys.begin(), keys.end());
+    if (auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end())
+      return path.empty() ? std::string(*twice) : path + "." + std::string(*twice);
+    for (auto field : obj) {
+      if (!field.value.is_object() && !field.value.is_array()) continue;
+      auto inner = duplicate_key(
+          field.value, path.empty() ? std::string(field.key) : path + "." + std::string(field.key));
+      if (inner) return inner;
+    }
+  } else if (e.get_array().get(arr) == simdjson::SUCCESS) {
+    size_t index = 0;
+    for (dom::element item : arr) {
+      if (item.is_object() || item.is_array())
+        if (auto inner = duplicate_key(item, path + "[" + std::to_string(index) + "]"))
+          return inner;
+      ++index;
+    }
+  }
+  return std::nullopt;
+}
 
 /// The body's top-level object, or why there is none.
 std::optional<decode_error> parse_object(std::string_view body, dom::object& out) {
@@ -655,6 +702,8 @@ std::optional<decode_error> parse_object(std::string_view body, dom::object& out
         "request body is not valid JSON: " + std::string(simdjson::error_message(err)), {}, true};
   if (root.get_object().get(out) != simdjson::SUCCESS)
     return decode_error{"request body must be a JSON object", {}};
+  if (auto twice = duplicate_key(root, ""))
+    return decode_error{"request body has the key \"" + *twice + "\" more than once", {}};
   return std::nullopt;
 }
 
@@ -729,7 +778,7 @@ decoded<approve_request> decode_approve(std::string_view body) {
   if (auto e = parse_object(body, obj)) return refused<approve_request>(std::move(*e));
   checker c;
   approve_request r;
-  c.text(member(obj, "comment"), "comment", r.comment, presence::optional);
+  c.text(member(obj, "comment"), "comment", r.comment, presence::optional, false, true);
   c.text(member(obj, "approved_by"), "approved_by", r.approved_by, presence::optional);
   return finish(std::move(r), c);
 }
@@ -744,7 +793,7 @@ decoded<reject_request> decode_reject(std::string_view body) {
   if (auto e = parse_object(body, obj)) return refused<reject_request>(std::move(*e));
   checker c;
   reject_request r;
-  c.text(member(obj, "reason"), "reason", r.reason, presence::required, true);
+  c.text(member(obj, "reason"), "reason", r.reason, presence::required, true, true);
   c.text(member(obj, "rejected_by"), "rejected_by", r.rejected_by, presence::optional);
   return finish(std::move(r), c);
 }

@@ -1,5 +1,6 @@
 #include "messages/requirements.hpp"
 
+#include <boost/asio/ip/network_v4.hpp>
 #include <boost/json.hpp>
 
 namespace ce {
@@ -7,6 +8,11 @@ namespace ce {
 namespace {
 
 namespace json = boost::json;
+
+constexpr size_t max_project_bytes = 128;
+constexpr size_t max_tags = 50;  // the limits the clouds put on tags
+constexpr size_t max_tag_key_bytes = 128;
+constexpr size_t max_tag_value_bytes = 256;
 
 struct reader {
   const json::object& obj;
@@ -25,6 +31,15 @@ struct reader {
       return false;
     }
     out = std::string(it->value().get_string());
+    return true;
+  }
+
+  /// A string that must also be well formed: a malformed one is kept (the
+  /// safety checks and templates still see what was asked) and reported.
+  bool shaped(const char* key, std::string& out, bool (*well_formed)(std::string_view),
+              const char* what) {
+    if (!str(key, out)) return false;
+    if (!well_formed(out)) fail(key, what);
     return true;
   }
 
@@ -89,7 +104,55 @@ struct reader {
   }
 };
 
+/// Every character is one of `allowed` (plus letters and digits), the first
+/// is a letter or digit, and there are 1 to max_length of them.
+bool name_like(std::string_view s, std::string_view allowed, size_t max_length) {
+  if (s.empty() || s.size() > max_length) return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(s.front())) return false;
+  for (char c : s)
+    if (!alnum(c) && allowed.find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+bool ipv4_cidr(std::string_view s) {
+  if (s.find('/') == std::string_view::npos) return false;
+  boost::system::error_code ec;
+  boost::asio::ip::make_network_v4(s, ec);
+  return !ec;
+}
+bool version(std::string_view s) {
+  return name_like(s, "._+-", 32);
+}
+bool machine_size(std::string_view s) {
+  return name_like(s, "._-", 64);
+}
+bool engine_name(std::string_view s) {
+  return name_like(s, "_-", 32);
+}
+bool project_name(std::string_view s) {
+  if (s.size() > max_project_bytes) return false;
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+constexpr const char* cidr_shape = "must be an IPv4 CIDR block like 10.0.0.0/16";
+constexpr const char* version_shape =
+    "must be a version like 1.30 or 15.4 (letters, digits, '.', '_', '+' and '-')";
+constexpr const char* size_shape =
+    "must be a size name like m5.large (letters, digits, '.', '_' and '-')";
+
 }  // namespace
+
+bool well_formed_region(std::string_view s) {
+  if (s.empty() || s.size() > 32 || !(s.front() >= 'a' && s.front() <= 'z')) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
 
 requirements parse_requirements(const json_doc& doc, std::vector<field_error>* errors,
                                 const std::string& field_prefix) {
@@ -102,21 +165,29 @@ requirements parse_requirements(const json_doc& doc, std::vector<field_error>* e
     return r;
   }
   reader rd{value.get_object(), errors, field_prefix};
-  rd.str("project", r.project);
-  rd.str("vpc_cidr", r.vpc_cidr) || rd.str("vnet_cidr", r.vpc_cidr) ||
-      rd.str("network_cidr", r.vpc_cidr);
+  // Shapes are checked here, at create; whether a well-formed value is
+  // allowed (a public range, a supported version) is for the safety checks.
+  rd.shaped("project", r.project, project_name,
+            "must be at most 128 bytes without control characters");
+  rd.shaped("vpc_cidr", r.vpc_cidr, ipv4_cidr, cidr_shape) ||
+      rd.shaped("vnet_cidr", r.vpc_cidr, ipv4_cidr, cidr_shape) ||
+      rd.shaped("network_cidr", r.vpc_cidr, ipv4_cidr, cidr_shape);
   rd.integer("availability_zones", r.availability_zones, 1, 6);
-  r.has_kubernetes_version = rd.str("kubernetes_version", r.kubernetes_version) ||
-                             rd.str("eks_version", r.kubernetes_version) ||
-                             rd.str("gke_version", r.kubernetes_version) ||
-                             rd.str("aks_version", r.kubernetes_version);
-  rd.str("node_instance_type", r.node_instance_type);
+  r.has_kubernetes_version =
+      rd.shaped("kubernetes_version", r.kubernetes_version, version, version_shape) ||
+      rd.shaped("eks_version", r.kubernetes_version, version, version_shape) ||
+      rd.shaped("gke_version", r.kubernetes_version, version, version_shape) ||
+      rd.shaped("aks_version", r.kubernetes_version, version, version_shape);
+  rd.shaped("node_instance_type", r.node_instance_type, machine_size, size_shape);
   rd.integer("node_count", r.node_count, 1, 100);
-  rd.str("instance_type", r.instance_type);
+  rd.shaped("instance_type", r.instance_type, machine_size, size_shape);
   rd.integer("instance_count", r.instance_count, 1, 100);
-  rd.str("rds_engine", r.db_engine) || rd.str("db_engine", r.db_engine);
-  r.has_db_engine_version = rd.str("db_engine_version", r.db_engine_version);
-  rd.str("db_instance_class", r.db_instance_class);
+  const char* engine_shape = "must be an engine name like postgres or mysql";
+  rd.shaped("rds_engine", r.db_engine, engine_name, engine_shape) ||
+      rd.shaped("db_engine", r.db_engine, engine_name, engine_shape);
+  r.has_db_engine_version =
+      rd.shaped("db_engine_version", r.db_engine_version, version, version_shape);
+  rd.shaped("db_instance_class", r.db_instance_class, machine_size, size_shape);
   rd.integer("storage_gb", r.storage_gb, 5, 65536);
   rd.integer("backup_retention_days", r.backup_retention_days, 0, 35);
   bool multi_az = false;
@@ -125,11 +196,24 @@ requirements parse_requirements(const json_doc& doc, std::vector<field_error>* e
   rd.boolean("public_access", r.public_access);
   rd.boolean("enable_logging", r.enable_logging);
   rd.number("cost_limit", r.cost_limit);
+  if (auto it = rd.obj.find("simulate"); it != rd.obj.end() && !it->value().is_null())
+    r.fault_injection = true;
   if (auto it = rd.obj.find("tags"); it != rd.obj.end() && !it->value().is_null()) {
     if (!it->value().is_object()) {
       rd.fail("tags", "must be an object of strings");
     } else {
-      for (const auto& kv : it->value().get_object()) {
+      const auto& given = it->value().get_object();
+      if (given.size() > max_tags) rd.fail("tags", "must hold at most 50 tags");
+      for (const auto& kv : given) {
+        const std::string field = field_prefix + ".tags." + std::string(kv.key());
+        if (kv.key().empty() || kv.key().size() > max_tag_key_bytes) {
+          if (errors) errors->push_back({field, "tag keys must be 1 to 128 bytes"});
+          continue;
+        }
+        if (kv.value().is_string() && kv.value().get_string().size() > max_tag_value_bytes) {
+          if (errors) errors->push_back({field, "must be at most 256 bytes"});
+          continue;
+        }
         if (!kv.value().is_string()) {
           if (errors)
             errors->push_back(

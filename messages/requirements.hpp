@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/domain.hpp"
@@ -44,12 +45,17 @@ struct requirements {
 
   bool has_kubernetes_version = false;  // given explicitly
   bool has_db_engine_version = false;
+  bool fault_injection = false;  // a "simulate" object is present (tests of the node only)
 };
 
 /// Parses the requirements JSON (an object, or empty). Wrong types of known
 /// keys are reported with field names under `field_prefix`.
 requirements parse_requirements(const json_doc& doc, std::vector<field_error>* errors = nullptr,
                                 const std::string& field_prefix = "context.requirements");
+
+/// A region code as every provider writes it: lower-case letters, digits and
+/// '-', starting with a letter, at most 32 characters (us-east-1, eastus).
+bool well_formed_region(std::string_view region);
 
 /// Effective values that depend on the environment.
 inline bool is_production(const std::string& environment) {

@@ -35,7 +35,8 @@ using responder = std::function<void(api_response)>;
 
 /// Switches that change how answers look.
 struct api_options {
-  bool legacy = false;  // handled errors answer HTTP 200 with success:false
+  bool legacy = false;                 // handled errors answer HTTP 200 with success:false
+  bool allow_fault_injection = false;  // requirements.simulate is accepted (tests only)
   std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds wait_timeout{std::chrono::seconds(300)};
 };

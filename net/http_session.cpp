@@ -54,6 +54,21 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   dispatch_request(parser_->release());
 }
 
+namespace {
+
+/// RFC 6455 4.1: the key is 16 random bytes in base64, so 24 characters
+/// ending in "==" whose last data character carries no stray bits.
+bool well_formed_websocket_key(std::string_view key) {
+  constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (char c : key.substr(0, 22))
+    if (alphabet.find(c) == std::string_view::npos) return false;
+  return std::string_view("AQgw").find(key[21]) != std::string_view::npos;
+}
+
+}  // namespace
+
 void http_session::dispatch_request(http::request<http::string_body>&& req) {
   version_ = req.version();
   keep_alive_ = req.keep_alive();
@@ -69,6 +84,12 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
     if (!segment.empty()) in.segments.push_back(segment);
   if (websocket::is_upgrade(req)) {
     bool ws_path = in.segments.size() == 1 && in.segments[0] == "ws";
+    if ((websocket_any_path_ || ws_path) &&
+        !well_formed_websocket_key(req[http::field::sec_websocket_key])) {
+      keep_alive_ = false;
+      return write(failure(api_->options(), http::status::bad_request,
+                           "Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)"));
+    }
     if (websocket_any_path_ || ws_path) {
       // The connection now belongs to the WebSocket session.
       std::make_shared<ws_session>(stream_.release_socket(), websocket_)->run(std::move(req));

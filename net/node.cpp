@@ -206,6 +206,7 @@ int run_node(const config::settings& settings) {
 
   api_options options;
   options.legacy = settings.legacy_api;
+  options.allow_fault_injection = settings.allow_fault_injection;
   options.wait_timeout = std::chrono::seconds(settings.wait_timeout_s);
   auto api = std::make_shared<const rest_api>(system, engine, events, bus, options);
   auto ws = std::make_shared<ws_context>();

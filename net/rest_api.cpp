@@ -1,6 +1,7 @@
 #include "net/rest_api.hpp"
 
 #include <unistd.h>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 
@@ -11,6 +12,7 @@
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
+#include "messages/requirements.hpp"
 #include "net/actor_call.hpp"
 #include "net/responses.hpp"
 
@@ -19,6 +21,20 @@ namespace ce::net {
 namespace json = boost::json;
 
 namespace {
+
+/// "application/json", any case, optionally followed by parameters
+/// ("; charset=utf-8"); "application/jsonx" is not JSON.
+bool is_json_media_type(std::string_view content_type) {
+  auto end = content_type.find(';');
+  auto type = content_type.substr(0, end);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  constexpr std::string_view json = "application/json";
+  if (type.size() != json.size()) return false;
+  for (size_t i = 0; i < json.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(type[i])) != json[i]) return false;
+  return true;
+}
 
 bool parse_uint(const std::string& text, uint64_t& out) {
   if (text.empty()) return false;
@@ -151,7 +167,7 @@ void rest_api::handle(api_request req, responder reply) const {
       allowed.emplace_back(http::to_string(r.method));
       continue;
     }
-    if (!req.body.empty() && req.content_type.find("application/json") == std::string::npos) {
+    if (!req.body.empty() && !is_json_media_type(req.content_type)) {
       reply(failure(options_, http::status::unsupported_media_type,
                     "request body must be JSON (Content-Type: application/json)"));
       return;
@@ -198,6 +214,18 @@ void rest_api::ready(const api_request&, const std::vector<std::string>&, respon
       atoms::statistics::value, caller_identity{});
 }
 
+std::vector<field_error> rest_api::context_errors(const task_context& context) const {
+  auto errors = planner::check_components(context);
+  // Fault injection (crashes, long pauses) is for tests of this node, not for its clients.
+  if (!options_.allow_fault_injection &&
+      context.requirements.text.find("\"simulate\"") != std::string::npos &&
+      parse_requirements(context.requirements).fault_injection)
+    errors.push_back({"context.requirements.simulate",
+                      "is fault injection for tests; this node was not started with "
+                      "--allow-fault-injection"});
+  return errors;
+}
+
 void rest_api::create_task(const api_request& req, const std::vector<std::string>&,
                            responder& reply) const {
   auto decoded = codec::decode_create_task(req.body);
@@ -206,7 +234,7 @@ void rest_api::create_task(const api_request& req, const std::vector<std::string
     return;
   }
   auto& in = decoded.value;
-  if (auto errors = planner::check_components(in.context); !errors.empty()) {
+  if (auto errors = context_errors(in.context); !errors.empty()) {
     auto message = errors.front().field + " " + errors.front().message;
     reply(failure(options_, http::status::bad_request, message, errors));
     return;
@@ -417,7 +445,7 @@ void rest_api::generate_plan(const api_request& req, const std::vector<std::stri
     reply(rejected_body(options_, *decoded.error));
     return;
   }
-  if (auto errors = planner::check_components(decoded.value.context); !errors.empty()) {
+  if (auto errors = context_errors(decoded.value.context); !errors.empty()) {
     reply(failure(options_, http::status::bad_request,
                   errors.front().field + " " + errors.front().message, errors));
     return;

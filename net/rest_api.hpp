@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 
 #include "messages/interfaces.hpp"
+#include "messages/requirements.hpp"
 #include "net/api_types.hpp"
 
 namespace ce::net {
@@ -31,6 +32,10 @@ class rest_api {
     std::vector<std::string> pattern;  // ":name" segments capture
     handler fn;
   };
+
+  /// What is wrong with a context beyond its JSON shape: unknown components,
+  /// fault injection this node does not allow.
+  std::vector<field_error> context_errors(const task_context& context) const;
 
   void health(const api_request&, const std::vector<std::string>&, responder&) const;
   void ready(const api_request&, const std::vector<std::string>&, responder&) const;

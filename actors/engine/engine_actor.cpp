@@ -1,5 +1,7 @@
 #include "actors/engine/engine_actor.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
@@ -160,6 +162,14 @@ change_set plan_change(const plan& p) {
   return c;
 }
 
+/// The refusal of a command on a task that another command is changing.
+std::optional<caf::error> refuse_if_busy(self_ptr self, const std::string& task_id) {
+  auto it = self->state.busy.find(task_id);
+  if (it == self->state.busy.end()) return std::nullopt;
+  return make_error(errc::wrong_state,
+                    "task " + task_id + " is " + it->second + "; try again once that has finished");
+}
+
 /// Spawns a task actor for a task (fresh, or recovered after a crash).
 void spawn_task_actor(self_ptr self, const task& snapshot, tasks::recovered_execution recovered) {
   auto child = self->spawn<caf::monitored>(tasks::task_behavior, snapshot,
@@ -226,6 +236,7 @@ void start_execution(self_ptr self, const std::string& task_id, Reply reply, Fai
   with_task(
       self, task_id,
       [=](task_record& rec) mutable {
+        if (auto busy = refuse_if_busy(self, task_id)) return fail(std::move(*busy));
         if (rec.current.status != task_status::pending)
           return fail(make_error(errc::wrong_state, "task " + task_id + " is " +
                                                         std::string(to_string(rec.current.status)) +
@@ -514,6 +525,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             return make_error(errc::wrong_state, "task " + id + " is " +
                                                      std::string(to_string(rec.current.status)) +
                                                      "; only an interrupted task can be resumed");
+          if (auto busy = refuse_if_busy(self, id)) return std::move(*busy);
           if (self->state.live.count(id))
             return make_error(errc::wrong_state, "task " + id + " is running; nothing to resume");
           if (rec.current.status != task_status::awaiting_approval)
@@ -535,6 +547,17 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         with_task(
             self, id,
             [=](const task_record& rec) mutable {
+              if (auto busy = refuse_if_busy(self, id)) {
+                promise.deliver(std::move(*busy));
+                return;
+              }
+              if (self->state.live.count(id) && is_terminal(rec.current.status)) {
+                promise.deliver(make_error(errc::wrong_state,
+                                           "task " + id + " is " +
+                                               std::string(to_string(rec.current.status)) +
+                                               " and still finishing; try again once it has"));
+                return;
+              }
               auto check = check_rollback(self, rec);
               if (!check.can_rollback && !is_terminal(rec.current.status)) {
                 promise.deliver(make_error(errc::wrong_state, check.reason));
@@ -552,6 +575,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                 undo.has_plan = true;
               }
               undo.results = rec.results;
+              // Until the undo is on disk, the registry still shows the steps
+              // as applied: a second rollback would undo them again.
+              self->state.busy.emplace(id, "being rolled back");
               spawn_task_actor(self, rec.current, std::move(undo));
               self->request(self->state.live.at(id), caf::infinite, atoms::rollback::value)
                   .then(
@@ -560,10 +586,20 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                         // answer; the log commits in order, so once this
                         // (empty) change is durable, they are too.
                         persist(
-                            self, change_set{}, [=]() mutable { promise.deliver(report); },
-                            [=](caf::error& err) mutable { promise.deliver(err); });
+                            self, change_set{},
+                            [=]() mutable {
+                              self->state.busy.erase(id);
+                              promise.deliver(report);
+                            },
+                            [=](caf::error& err) mutable {
+                              self->state.busy.erase(id);
+                              promise.deliver(err);
+                            });
                       },
-                      [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
+                      [=](caf::error& err) mutable {
+                        self->state.busy.erase(id);
+                        promise.deliver(task_gone(err, id));
+                      });
             },
             [=](caf::error& err) mutable { promise.deliver(err); });
         return promise;
@@ -625,6 +661,17 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                                                       " and cannot be cancelled"));
                 return;
               }
+              if (auto busy = refuse_if_busy(self, id)) {
+                promise.deliver(std::move(*busy));
+                return;
+              }
+              // Exactly one cancellation: the others wait for nothing and are refused.
+              self->state.busy.emplace(id, "being cancelled");
+              auto done = [=]() mutable { self->state.busy.erase(id); };
+              auto failed = [=](caf::error& err) mutable {
+                done();
+                promise.deliver(err);
+              };
               if (auto live = self->state.live.find(id); live != self->state.live.end()) {
                 // The task actor stops its steps; the answer waits until the
                 // cancelled state is on disk.
@@ -632,9 +679,27 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                     .then(
                         [=](task& t) mutable {
                           persist(
-                              self, task_change(t), [=]() mutable { promise.deliver(t); }, fail);
+                              self, task_change(t),
+                              [=]() mutable {
+                                done();
+                                promise.deliver(t);
+                              },
+                              failed);
                         },
-                        [=](caf::error& err) mutable { promise.deliver(task_gone(err, id)); });
+                        [=](caf::error& err) mutable {
+                          done();
+                          promise.deliver(task_gone(err, id));
+                        });
+                return;
+              }
+              if (rec.current.status != task_status::pending &&
+                  rec.current.status != task_status::queued) {
+                // Its actor has just ended; its final state is on the way to disk.
+                done();
+                promise.deliver(
+                    make_error(errc::wrong_state, "task " + id + " is finishing (" +
+                                                      std::string(to_string(rec.current.status)) +
+                                                      "); it can no longer be cancelled"));
                 return;
               }
               // Pending or queued: no actor yet, the engine ends it directly.
@@ -651,10 +716,11 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                       t, "task_cancelled",
                       {{"reason", t.result.errors.front()}, {"cancelled_by", caller.user_id}}),
                   [=]() mutable {
+                    done();
                     self->state.registry.update(t, t.updated_at);
                     promise.deliver(t);
                   },
-                  fail);
+                  failed);
             },
             fail);
         return promise;

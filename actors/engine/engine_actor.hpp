@@ -36,6 +36,9 @@ struct engine_state {
   engine_runtime runtime;
   std::unordered_map<std::string, task_actor> live;               // task id -> its actor
   std::unordered_map<caf::actor_addr, std::string> live_by_addr;  // its actor -> task id
+  /// Tasks with a command under way whose result is not yet on disk ("being
+  /// cancelled"): a second command must not act on the state before it.
+  std::unordered_map<std::string, const char*> busy;
   /// execute?wait=true answers, delivered when the task ends or awaits approval.
   std::unordered_map<std::string, std::vector<caf::typed_response_promise<execution_outcome>>>
       waiters;

@@ -874,11 +874,10 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
           return make_error(errc::wrong_state,
                             "task " + self->state.current.id + " is already " +
                                 std::string(to_string(self->state.current.status)));
-        if (self->state.ending) {  // rolling back already: answer when it ends
-          auto promise = self->make_response_promise<task>();
-          self->state.enders.push_back(promise);
-          return promise;
-        }
+        if (self->state.ending)  // one ending only: the first decides how the task ends
+          return make_error(errc::wrong_state, "task " + self->state.current.id +
+                                                   " is already ending (rolling back); it can "
+                                                   "no longer be cancelled");
         end_cancelled(self, who, "cancelled by " + who);
         if (!self->state.ending) return self->state.current;
         // Applied steps are being rolled back; the answer waits for the end.

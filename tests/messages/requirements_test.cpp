@@ -110,3 +110,56 @@ TEST_CASE("requirements that are not an object are refused", "[requirements]") {
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].field == "context.requirements");
 }
+
+TEST_CASE("values that are not even well formed are reported, and still read", "[requirements]") {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"vpc_cidr":"999.1.1.1/99"})", "context.requirements.vpc_cidr"},
+      {R"({"vnet_cidr":"10.0.0.0"})", "context.requirements.vnet_cidr"},
+      {R"({"eks_version":"'; rm -rf /"})", "context.requirements.eks_version"},
+      {R"({"db_engine_version":"15\n#"})", "context.requirements.db_engine_version"},
+      {R"({"instance_type":"t3 micro"})", "context.requirements.instance_type"},
+      {R"({"db_engine":"-postgres"})", "context.requirements.db_engine"},
+      {R"({"project":"a\u0001b"})", "context.requirements.project"},
+  };
+  for (const auto& [text, field] : bad) {
+    INFO(text);
+    auto errors = errors_of(text);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().field == field);
+  }
+  // Kept as given, so that checks which run later still see the request.
+  CHECK(parse_requirements(json_doc{R"({"vpc_cidr":"10.0.0.0"})"}).vpc_cidr == "10.0.0.0");
+  for (const char* good :
+       {R"({"vpc_cidr":"172.20.0.0/20","eks_version":"1.30","db_engine_version":"8.0.35"})",
+        R"({"gke_version":"1.30.5-gke.1014001","node_instance_type":"e2-standard-4"})",
+        R"({"db_instance_class":"db.t3.micro","instance_type":"Standard_D2s_v3"})",
+        R"({"vpc_cidr":"8.8.0.0/16","eks_version":"1.19","project":"My \"Odd\" Project"})"}) {
+    INFO(good);
+    CHECK(errors_of(good).empty());
+  }
+}
+
+TEST_CASE("tags are bounded as the clouds bound them", "[requirements]") {
+  std::string many = "{\"tags\":{";
+  for (int i = 0; i < 51; ++i)
+    many += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":\"v\"";
+  many += "}}";
+  CHECK(names_field(errors_of(many), "context.requirements.tags"));
+  CHECK(names_field(errors_of(R"({"tags":{"":"v"}})"), "context.requirements.tags."));
+  CHECK(names_field(errors_of("{\"tags\":{\"k\":\"" + std::string(257, 'v') + "\"}}"),
+                    "context.requirements.tags.k"));
+  CHECK(errors_of("{\"tags\":{\"k\":\"" + std::string(256, 'v') + "\"}}").empty());
+}
+
+TEST_CASE("a simulate object marks fault injection", "[requirements]") {
+  CHECK(parse_requirements(json_doc{R"({"simulate":{"delay_ms":5}})"}).fault_injection);
+  CHECK_FALSE(parse_requirements(json_doc{R"({"simulate":null})"}).fault_injection);
+  CHECK_FALSE(parse_requirements(json_doc{R"({"vpc_cidr":"10.0.0.0/16"})"}).fault_injection);
+}
+
+TEST_CASE("region codes are lower-case letters, digits and hyphens", "[requirements]") {
+  for (const char* good : {"us-east-1", "eastus", "europe-west1"})
+    CHECK(ce::well_formed_region(good));
+  for (const char* bad : {"", "East US", "us-east-1\"", "1us", "us_east", "us-east-1\n"})
+    CHECK_FALSE(ce::well_formed_region(bad));
+}

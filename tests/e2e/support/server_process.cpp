@@ -165,6 +165,7 @@ server_process::server_process(server_options options) {
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path_.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<std::string> args{"--data-dir", data_dir_};
+  if (options.fault_injection) args.emplace_back("--allow-fault-injection");
   if (options.ephemeral_ports) args.insert(args.end(), {"--port", "0", "--ws-port", "0"});
   args.insert(args.end(), options.args.begin(), options.args.end());
   try {

@@ -27,6 +27,9 @@ struct server_options {
   std::map<std::string, std::string> env;
   /// Pass --port 0 --ws-port 0. Off when a test checks where ports come from.
   bool ephemeral_ports = true;
+  /// Pass --allow-fault-injection, which the supervision tests need. Off when a
+  /// test checks that clients cannot inject faults.
+  bool fault_injection = true;
   /// Longest wait for the listening line.
   std::chrono::milliseconds ready_deadline{std::chrono::seconds(20)};
   /// An existing directory to pass as --data-dir, e.g. to restart on what an
