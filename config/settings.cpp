@@ -131,6 +131,13 @@ void declare(CLI::App& app, settings& s) {
   last(app.add_option("--max-running-per-user", s.max_running_per_user,
                       "Executions of one user at once, so nobody starves the others (0: no limit)")
            ->capture_default_str());
+  last(app.add_option("--max-pending-tasks", s.max_pending_tasks,
+                      "Tasks created and not yet executed, in all; more creates get 429 (0: no "
+                      "limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-pending-per-user", s.max_pending_per_user,
+                      "Pending tasks of one user; more creates get 429 (0: no limit)")
+           ->capture_default_str());
   last(app.add_option("--step-timeout", s.step_timeout_s,
                       "Seconds one attempt of a step may take before its actor is killed")
            ->capture_default_str());
@@ -195,6 +202,9 @@ std::vector<std::string> validate(const settings& s) {
   if (s.max_running_tasks < 0) errors.emplace_back("--max-running-tasks must not be negative");
   if (s.max_running_per_user < 0)
     errors.emplace_back("--max-running-per-user must not be negative");
+  if (s.max_pending_tasks < 0) errors.emplace_back("--max-pending-tasks must not be negative");
+  if (s.max_pending_per_user < 0)
+    errors.emplace_back("--max-pending-per-user must not be negative");
   if (s.step_timeout_s < 1) errors.emplace_back("--step-timeout must be at least 1 second");
   if (s.step_attempts < 1 || s.step_attempts > 20)
     errors.emplace_back("--step-attempts must be between 1 and 20");
@@ -301,6 +311,8 @@ cost-anomaly-factor = 1.5
 # -- supervision
 max-running-tasks = 64        # executions at once; more wait in the priority queue (0: no limit)
 max-running-per-user = 32     # executions of one user at once (0: no limit)
+max-pending-tasks = 20000     # created and not yet executed, in all; more creates get 429 (0: no limit)
+max-pending-per-user = 2000   # of one user (0: no limit)
 step-timeout = 600            # seconds one attempt of a step may take; then its actor is killed
 step-attempts = 3             # attempts per step when failures are transient (1: no retry)
 retry-base-ms = 200           # first retry backoff; doubles per attempt, with jitter

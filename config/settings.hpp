@@ -45,13 +45,15 @@ struct settings {
   int64_t execution_timeout_s = 3600;
   double cost_anomaly_factor = 1.5;
   // -- supervision
-  int64_t max_running_tasks = 64;      // executions at once; more wait queued (0: no limit)
-  int64_t max_running_per_user = 32;   // executions of one user at once (0: no limit)
-  int64_t step_timeout_s = 600;        // one attempt of a step; then its actor is killed
-  int step_attempts = 3;               // attempts per step for transient failures (1: no retry)
-  int64_t retry_base_ms = 200;         // first backoff; doubles per attempt, with jitter
-  int64_t retry_max_ms = 5000;         // longest backoff
-  int64_t approval_timeout_s = 86400;  // a plan not approved by then ends its task cancelled
+  int64_t max_running_tasks = 64;       // executions at once; more wait queued (0: no limit)
+  int64_t max_running_per_user = 32;    // executions of one user at once (0: no limit)
+  int64_t max_pending_tasks = 20000;    // created, not yet executed, in all (0: no limit)
+  int64_t max_pending_per_user = 2000;  // of one user (0: no limit)
+  int64_t step_timeout_s = 600;         // one attempt of a step; then its actor is killed
+  int step_attempts = 3;                // attempts per step for transient failures (1: no retry)
+  int64_t retry_base_ms = 200;          // first backoff; doubles per attempt, with jitter
+  int64_t retry_max_ms = 5000;          // longest backoff
+  int64_t approval_timeout_s = 86400;   // a plan not approved by then ends its task cancelled
   // -- logging
   std::string log_level = "info";
 };

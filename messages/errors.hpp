@@ -26,6 +26,8 @@ enum class errc : uint8_t {
   timed_out,
   /// A bug: an invariant broke (500).
   internal,
+  /// A limit on what one caller or the node holds is reached (429).
+  too_many,
 };
 
 /// Category atom of every ce::errc error.

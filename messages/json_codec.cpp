@@ -744,7 +744,10 @@ decoded<create_task_request> decode_create_task(std::string_view body) {
   c.one_of(member(obj, "priority"), "priority", r.prio, presence::optional);
   c.text(member(obj, "user_id"), "user_id", r.user_id, presence::optional);
   c.context(member(obj, "context"), r.context);
-  c.object_doc(member(obj, "metadata"), "metadata", r.metadata, presence::optional);
+  if (c.object_doc(member(obj, "metadata"), "metadata", r.metadata, presence::optional) &&
+      r.metadata.text.size() > max_metadata_bytes)
+    c.fail("metadata", "must be at most " + std::to_string(max_metadata_bytes) +
+                           " bytes of JSON (it is " + std::to_string(r.metadata.text.size()) + ")");
   return finish(std::move(r), c);
 }
 

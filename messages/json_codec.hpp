@@ -67,6 +67,9 @@ std::string serialize(const boost::json::value&);
 inline constexpr std::size_t max_components = 50;
 /// Longest accepted string field, in bytes (free-form objects are not limited).
 inline constexpr std::size_t max_string_bytes = 256;
+/// Largest `metadata` object of a task, in bytes of compact JSON: pending tasks
+/// stay in memory, and lists carry it.
+inline constexpr std::size_t max_metadata_bytes = 64 * 1024;
 /// Longest accepted environment name, in characters of [a-z0-9_-].
 inline constexpr std::size_t max_environment_chars = 64;
 /// Most steps a plan given inline may have.

@@ -192,6 +192,8 @@ int run_node(const config::settings& settings) {
   runtime.task.driver = settings.deployment_driver;
   runtime.max_running = static_cast<std::size_t>(settings.max_running_tasks);
   runtime.max_running_per_user = static_cast<std::size_t>(settings.max_running_per_user);
+  runtime.max_pending = static_cast<std::size_t>(settings.max_pending_tasks);
+  runtime.max_pending_per_user = static_cast<std::size_t>(settings.max_pending_per_user);
   runtime.task.step_timeout = std::chrono::seconds(settings.step_timeout_s);
   runtime.task.retry.max_attempts = settings.step_attempts;
   runtime.task.retry.base_delay = std::chrono::milliseconds(settings.retry_base_ms);

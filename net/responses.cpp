@@ -118,6 +118,9 @@ api_response failure(const api_options& options, const caf::error& err, const st
         break;
       case errc::internal:
         break;
+      case errc::too_many:
+        status = http::status::too_many_requests;
+        break;
     }
     if (status == http::status::internal_server_error)
       spdlog::error("{}: internal error: {}", context, sentence);

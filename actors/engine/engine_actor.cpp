@@ -507,15 +507,38 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         if (draft.user_id.empty()) draft.user_id = caller.user_id;
         draft.execution = {};
         draft.result = {};
+        auto& st = self->state;
+        const auto& rt = st.runtime;
+        auto user = draft.user_id;
+        if (rt.max_pending_per_user > 0 &&
+            st.registry.pending_of(user) + st.creating[user] >= rt.max_pending_per_user)
+          return make_error(errc::too_many,
+                            "user " + user + " has " + std::to_string(rt.max_pending_per_user) +
+                                " pending tasks, the most allowed; execute or cancel some first");
+        if (rt.max_pending > 0 && st.registry.pending_total() + st.creating_total >= rt.max_pending)
+          return make_error(errc::too_many,
+                            "the node holds " + std::to_string(rt.max_pending) +
+                                " pending tasks, the most allowed; try again later");
+        ++st.creating[user];
+        ++st.creating_total;
+        auto created = [=] {
+          auto& s = self->state;
+          --s.creating_total;
+          if (--s.creating[user] == 0) s.creating.erase(user);
+        };
         auto promise = self->make_response_promise<task>();
         // Stored first, then visible and answered: a 201 is never lost.
         save_with_event(
             self, task_change(draft), created_event(draft),
             [=]() mutable {
+              created();
               self->state.registry.add(draft);
               promise.deliver(draft);
             },
-            [=](caf::error& err) mutable { promise.deliver(err); });
+            [=](caf::error& err) mutable {
+              created();
+              promise.deliver(err);
+            });
         return promise;
       },
       [=](atoms::resume, const caller_identity&, const std::string& id) -> caf::result<task> {

@@ -18,11 +18,13 @@ namespace ce::engine {
 
 struct engine_runtime {
   std::string node_id;
-  tasks::task_runtime task;               // what every task actor gets
-  bool auto_resume = true;                // resume interrupted tasks at start
-  retention keep;                         // how long terminal tasks stay in memory (with a store)
-  std::size_t max_running = 64;           // executions at once; more wait queued (0: no limit)
-  std::size_t max_running_per_user = 32;  // of one user (0: no limit)
+  tasks::task_runtime task;                 // what every task actor gets
+  bool auto_resume = true;                  // resume interrupted tasks at start
+  retention keep;                           // how long terminal tasks stay in memory (with a store)
+  std::size_t max_running = 64;             // executions at once; more wait queued (0: no limit)
+  std::size_t max_running_per_user = 32;    // of one user (0: no limit)
+  std::size_t max_pending = 20000;          // tasks created and not executed, in all (0: no limit)
+  std::size_t max_pending_per_user = 2000;  // of one user (0: no limit)
 };
 
 struct engine_state {
@@ -42,6 +44,9 @@ struct engine_state {
   /// execute?wait=true answers, delivered when the task ends or awaits approval.
   std::unordered_map<std::string, std::vector<caf::typed_response_promise<execution_outcome>>>
       waiters;
+  /// Creates on their way to disk, per user: counted against the pending limits.
+  std::unordered_map<std::string, uint64_t> creating;
+  uint64_t creating_total = 0;
   timestamp_ms started_at = 0;
   static inline const char* name = "engine";
 };

@@ -5,7 +5,25 @@
 
 namespace ce::engine {
 
+void task_registry::count_pending(const task& t, int64_t delta) {
+  if (t.status != task_status::pending) return;
+  auto& n = pending_by_user_[t.user_id];
+  n = static_cast<uint64_t>(static_cast<int64_t>(n) + delta);
+  if (n == 0) pending_by_user_.erase(t.user_id);
+}
+
+uint64_t task_registry::pending_total() const {
+  auto it = by_status_.find(task_status::pending);
+  return it == by_status_.end() ? 0 : it->second;
+}
+
+uint64_t task_registry::pending_of(const std::string& user_id) const {
+  auto it = pending_by_user_.find(user_id);
+  return it == pending_by_user_.end() ? 0 : it->second;
+}
+
 void task_registry::add(task t) {
+  count_pending(t, +1);
   ++by_status_[t.status];
   ++by_type_[t.type];
   ++by_priority_[t.prio];
@@ -47,6 +65,7 @@ void task_registry::insert_stored(stored_task t) {
 
 void task_registry::restore(stored_task t) {
   if (!keep_.enabled) order_.push_back(t.subject.id);
+  count_pending(t.subject, +1);
   insert_stored(std::move(t));
 }
 
@@ -106,6 +125,8 @@ void task_registry::update(const task& t, timestamp_ms now) {
   task& old = it->second.current;
   bool ended = false;
   if (old.status != t.status) {
+    count_pending(old, -1);
+    count_pending(t, +1);
     --by_status_[old.status];
     ++by_status_[t.status];
     if (is_terminal(t.status) && !is_terminal(old.status)) {

@@ -72,6 +72,9 @@ class task_registry {
   /// Statistics at time `now`.
   engine_statistics statistics(timestamp_ms now) const;
 
+  /// Pending tasks (created, not executed): all of them, and one user's.
+  uint64_t pending_total() const;
+  uint64_t pending_of(const std::string& user_id) const;
   /// Every task the node has, in memory or not.
   uint64_t total_tasks() const { return total_tasks_; }
   /// Tasks and plans held in memory now.
@@ -104,6 +107,9 @@ class task_registry {
   uint64_t next_stamp_ = 0;
   uint64_t total_tasks_ = 0;
   uint64_t total_plans_ = 0;
+  /// Pending tasks per user; pending tasks always stay in memory.
+  std::unordered_map<std::string, uint64_t> pending_by_user_;
+  void count_pending(const task& t, int64_t delta);
   // incremental statistics
   std::map<task_status, uint64_t> by_status_;
   std::map<task_type, uint64_t> by_type_;

@@ -216,6 +216,50 @@ TEST_CASE("A WebSocket upgrade with a malformed key is refused", "[e2e][security
   CHECK(good.status == 101);
 }
 
+// ---- limits ------------------------------------------------------------------------
+
+TEST_CASE("metadata is bounded at 64 KiB", "[e2e][security][limits]") {
+  engine e;
+  auto body = task_body("aws", "development", {"vpc"});
+  // {"note":"..."} is 11 bytes around the text.
+  body["metadata"] = json::object{{"note", std::string(64 * 1024 - 11, 'x')}};
+  create_task(e.client, body);
+  auto before = snapshot(e.client);
+  body["metadata"] = json::object{{"note", std::string(64 * 1024 - 10, 'x')}};
+  auto refused = expect_error(e.client.post("/api/tasks", body), 400);
+  CHECK(detail_fields(refused) == std::vector<std::string>{"metadata"});
+  CHECK(snapshot(e.client) == before);
+}
+
+TEST_CASE("Pending tasks are capped per user and in all, with 429, while others are served",
+          "[e2e][security][limits]") {
+  server_options options;
+  options.args = {"--max-pending-per-user", "5", "--max-pending-tasks", "8"};
+  engine e(std::move(options));
+  auto as = [](const std::string& user) {
+    auto body = task_body("aws", "development", {"vpc"});
+    body["user_id"] = user;
+    return body;
+  };
+  std::vector<std::string> alice;
+  for (int i = 0; i < 5; ++i) alice.push_back(text(create_task(e.client, as("alice")), "id"));
+  auto refused = expect_error(e.client.post("/api/tasks", as("alice")), 429);
+  CHECK(error_text(refused).find("pending") != std::string::npos);
+  create_task(e.client, as("bob"));  // another user is still served
+
+  // 20 creates at once by a third user: the node has room for exactly 2 more.
+  std::vector<std::function<http_response(http_client&)>> creates(
+      20, [&](http_client& c) { return c.post("/api/tasks", as("carol")); });
+  auto answers = at_once(e.server.http_port(), creates);
+  CHECK(count_status(answers, 201) == 2);
+  CHECK(count_status(answers, 429) == 18);
+  expect_error(e.client.post("/api/tasks", as("dave")), 429);
+  // Reads are unaffected, and executing a pending task makes room again.
+  CHECK(expect_ok(e.client.get("/api/tasks?limit=100"), 200).as_array().size() == 8);
+  expect_ok(e.client.post("/api/tasks/" + alice.front() + "/execute?wait=true"), 200);
+  create_task(e.client, as("alice"));
+}
+
 // ---- racing commands --------------------------------------------------------------
 
 TEST_CASE("100 concurrent cancels of a running task: one cancellation, the rest 409",

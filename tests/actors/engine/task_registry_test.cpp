@@ -453,3 +453,23 @@ TEST_CASE("with a limit of 0, a task stays only until the next one finishes or i
   CHECK(r.find("task_3") != nullptr);  // active
   CHECK(r.tasks_in_memory() == 2);
 }
+
+TEST_CASE("pending tasks are counted in all and per user as they come and go", "[registry]") {
+  task_registry r;
+  r.add(make_task(1, "alice"));
+  r.add(make_task(2, "alice"));
+  r.add(make_task(3, "bob"));
+  CHECK(r.pending_total() == 3);
+  CHECK(r.pending_of("alice") == 2);
+  CHECK(r.pending_of("bob") == 1);
+  CHECK(r.pending_of("carol") == 0);
+  auto executing = make_task(1, "alice");
+  executing.status = task_status::planning;
+  r.update(executing, 10);
+  auto cancelled = make_task(3, "bob");
+  cancelled.status = task_status::cancelled;
+  r.update(cancelled, 11);
+  CHECK(r.pending_total() == 1);
+  CHECK(r.pending_of("alice") == 1);
+  CHECK(r.pending_of("bob") == 0);
+}
