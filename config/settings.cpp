@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
 
 namespace ce::config {
 
@@ -44,6 +45,8 @@ void declare(CLI::App& app, settings& s) {
   app.add_flag("--legacy-api", s.legacy_api,
                "Behave like the original service: handled errors answer HTTP 200 with "
                "success:false, execute is synchronous");
+  app.add_flag("--insecure", s.insecure,
+               "Listen on a non-loopback --bind although no authentication is configured");
   app.add_flag("--allow-fault-injection", s.allow_fault_injection,
                "Accept requirements.simulate (crashes, pauses) from clients: for tests only");
   last(app.add_option("--ws-queue-limit", s.ws_queue_limit,
@@ -159,6 +162,15 @@ void declare(CLI::App& app, settings& s) {
 }
 
 /// Checks that need more than a type: every problem is reported, not just the first.
+/// Only this machine can reach the address: 127.0.0.0/8, ::1 or "localhost".
+/// Anything else, a name included, may be reachable from outside.
+bool is_loopback(const std::string& address) {
+  if (address == "localhost") return true;
+  boost::system::error_code ec;
+  auto parsed = boost::asio::ip::make_address(address, ec);
+  return !ec && parsed.is_loopback();
+}
+
 std::vector<std::string> validate(const settings& s) {
   std::vector<std::string> errors;
   auto in = [](const std::string& v, std::initializer_list<const char*> allowed) {
@@ -167,6 +179,11 @@ std::vector<std::string> validate(const settings& s) {
     return false;
   };
   if (s.bind.empty()) errors.emplace_back("--bind must not be empty");
+  if (!s.bind.empty() && !s.insecure && !is_loopback(s.bind))
+    errors.emplace_back("--bind " + s.bind +
+                        " is reachable from other machines and no authentication is configured, "
+                        "so anyone who can connect could create, run and cancel tasks; bind "
+                        "127.0.0.1 or ::1, or pass --insecure to accept that");
   if (s.io_threads < 1 || s.io_threads > 64)
     errors.emplace_back("--io-threads must be between 1 and 64");
   if (s.actor_threads < 0 || s.actor_threads > 256)
@@ -271,7 +288,8 @@ std::string default_config_text() {
 # this file > default. Start with: core-engine --config config/core-engine.toml
 
 # -- network
-bind = "127.0.0.1"            # env BIND
+bind = "127.0.0.1"            # env BIND; beyond loopback only with insecure = true (no authentication yet)
+insecure = false              # true: listen on a non-loopback bind without authentication
 port = 3004                   # HTTP port, env PORT; 0 picks a free port
 ws-port = 3104                # WebSocket port, env WS_PORT
 io-threads = 2                # threads serving HTTP/WebSocket I/O

@@ -18,6 +18,7 @@ struct settings {
   std::size_t max_body_bytes = 1 << 20;  // 1 MiB; larger bodies get 413
   bool legacy_api = false;               // the original service's error/execute behaviour
   bool allow_fault_injection = false;    // accept requirements.simulate (tests only)
+  bool insecure = false;                 // listen beyond loopback without authentication
   std::size_t ws_queue_limit = 1024;     // frames a WebSocket client may lag behind
   int64_t ws_idle_timeout_s = 60;        // ping after half, close after all of it
   int64_t ws_close_grace_s = 10;         // time an overflowing client gets to read its error

@@ -106,3 +106,19 @@ TEST_CASE("a misspelt key in the config file is an error, not silently ignored",
   CHECK(r.exit_code != 0);
   std::remove(file.c_str());
 }
+
+TEST_CASE("a bind beyond loopback is refused without --insecure", "[config]") {
+  fake_env.clear();
+  for (const char* address : {"0.0.0.0", "::", "192.168.1.10", "example.org"}) {
+    INFO(address);
+    auto r = load({"--bind", address}, lookup);
+    REQUIRE(r.should_exit);
+    CHECK(r.exit_code != 0);
+    CHECK(r.message.find("--insecure") != std::string::npos);
+    CHECK_FALSE(load({"--bind", address, "--insecure"}, lookup).should_exit);
+  }
+  for (const char* address : {"127.0.0.1", "127.0.0.2", "::1", "localhost"}) {
+    INFO(address);
+    CHECK_FALSE(load({"--bind", address}, lookup).should_exit);
+  }
+}

@@ -216,6 +216,21 @@ TEST_CASE("A WebSocket upgrade with a malformed key is refused", "[e2e][security
   CHECK(good.status == 101);
 }
 
+TEST_CASE("Start-up is refused on a non-loopback bind without authentication",
+          "[e2e][security][bind]") {
+  auto run = run_to_exit({"--bind", "0.0.0.0", "--port", "0", "--ws-port", "0"});
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  REQUIRE(run.status.exited);
+  CHECK(run.status.code != 0);
+  CHECK(run.err.find("--insecure") != std::string::npos);
+  CHECK(run.out.find("listening") == std::string::npos);
+
+  server_options options;
+  options.args = {"--bind", "0.0.0.0", "--insecure"};
+  engine open(std::move(options));  // the operator accepted it: it serves
+  CHECK(open.client.get("/health").status == 200);
+}
+
 // ---- limits ------------------------------------------------------------------------
 
 TEST_CASE("metadata is bounded at 64 KiB", "[e2e][security][limits]") {
