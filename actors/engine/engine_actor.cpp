@@ -510,8 +510,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         auto& st = self->state;
         const auto& rt = st.runtime;
         auto user = draft.user_id;
+        auto on_the_way = st.creating.count(user) ? st.creating.at(user) : uint64_t{0};
         if (rt.max_pending_per_user > 0 &&
-            st.registry.pending_of(user) + st.creating[user] >= rt.max_pending_per_user)
+            st.registry.pending_of(user) + on_the_way >= rt.max_pending_per_user)
           return make_error(errc::too_many,
                             "user " + user + " has " + std::to_string(rt.max_pending_per_user) +
                                 " pending tasks, the most allowed; execute or cancel some first");

@@ -7,9 +7,17 @@ namespace ce::engine {
 
 void task_registry::count_pending(const task& t, int64_t delta) {
   if (t.status != task_status::pending) return;
-  auto& n = pending_by_user_[t.user_id];
-  n = static_cast<uint64_t>(static_cast<int64_t>(n) + delta);
-  if (n == 0) pending_by_user_.erase(t.user_id);
+  auto it = pending_by_user_.find(t.user_id);
+  if (delta > 0) {
+    if (it == pending_by_user_.end()) it = pending_by_user_.emplace(t.user_id, 0).first;
+    it->second += static_cast<uint64_t>(delta);
+  } else if (it != pending_by_user_.end()) {  // never below zero
+    auto down = static_cast<uint64_t>(-delta);
+    if (it->second <= down)
+      pending_by_user_.erase(it);
+    else
+      it->second -= down;
+  }
 }
 
 uint64_t task_registry::pending_total() const {
