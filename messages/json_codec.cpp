@@ -657,10 +657,7 @@ class checker {
   }
 };
 
-/// The first key some object of the document holds twice, as a dotted path
-/// ("context.requirements.vpc_cidr"). Parsers disagree on which copy wins, so
-/// such a body is refused rather than read one way here and another there.
-std::optional<std::string> duplicate_key(dom::element e, const std::string& path) {
+std::optional<std::string> duplicate_key_under(dom::element e, const std::string& path) {
   dom::object obj;
   dom::array arr;
   if (e.get_object().get(obj) == simdjson::SUCCESS) {
@@ -671,7 +668,7 @@ std::optional<std::string> duplicate_key(dom::element e, const std::string& path
       return path.empty() ? std::string(*twice) : path + "." + std::string(*twice);
     for (auto field : obj) {
       if (!field.value.is_object() && !field.value.is_array()) continue;
-      auto inner = duplicate_key(
+      auto inner = duplicate_key_under(
           field.value, path.empty() ? std::string(field.key) : path + "." + std::string(field.key));
       if (inner) return inner;
     }
@@ -679,7 +676,7 @@ std::optional<std::string> duplicate_key(dom::element e, const std::string& path
     size_t index = 0;
     for (dom::element item : arr) {
       if (item.is_object() || item.is_array())
-        if (auto inner = duplicate_key(item, path + "[" + std::to_string(index) + "]"))
+        if (auto inner = duplicate_key_under(item, path + "[" + std::to_string(index) + "]"))
           return inner;
       ++index;
     }
@@ -702,7 +699,7 @@ std::optional<decode_error> parse_object(std::string_view body, dom::object& out
         "request body is not valid JSON: " + std::string(simdjson::error_message(err)), {}, true};
   if (root.get_object().get(out) != simdjson::SUCCESS)
     return decode_error{"request body must be a JSON object", {}};
-  if (auto twice = duplicate_key(root, ""))
+  if (auto twice = duplicate_key(root))
     return decode_error{"request body has the key \"" + *twice + "\" more than once", {}};
   return std::nullopt;
 }
@@ -734,6 +731,10 @@ decoded<T> refused(decode_error e) {
 }
 
 }  // namespace
+
+std::optional<std::string> duplicate_key(const dom::element& root) {
+  return duplicate_key_under(root, "");
+}
 
 decoded<create_task_request> decode_create_task(std::string_view body) {
   dom::object obj;

@@ -21,6 +21,10 @@
 #include <boost/json.hpp>
 
 #include "messages/domain.hpp"
+
+namespace simdjson::dom {
+class element;
+}
 #include "messages/requirements.hpp"
 
 namespace ce::codec {
@@ -62,6 +66,11 @@ boost::json::array to_json_array(const std::vector<T>& items) {
 std::string serialize(const boost::json::value&);
 
 // ---- input ------------------------------------------------------------------
+
+/// The dotted path of the first key some object of a parsed document holds twice
+/// ("context.requirements.vpc_cidr"), if any. Parsers disagree on which copy
+/// wins, so such input is refused rather than read one way here and another there.
+std::optional<std::string> duplicate_key(const simdjson::dom::element& root);
 
 /// Most components one task may name.
 inline constexpr std::size_t max_components = 50;

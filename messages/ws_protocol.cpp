@@ -21,6 +21,8 @@ codec::decoded<client_message> decode_client_message(std::string_view text) {
     return fail(std::string("message is not valid JSON: ") + simdjson::error_message(err));
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) return fail("message must be a JSON object");
+  if (auto twice = codec::duplicate_key(doc))
+    return fail("message has the key \"" + *twice + "\" more than once");
   std::string_view type;
   if (obj["type"].get_string().get(type))
     return fail("message needs a string field 'type' (subscribe, unsubscribe or ping)");

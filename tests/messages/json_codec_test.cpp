@@ -531,6 +531,27 @@ TEST_CASE("a body that is not an object is refused", "[codec][decode]") {
   }
 }
 
+TEST_CASE("a key twice anywhere in a body is refused with its path", "[codec][decode]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"type":"generate","type":"deploy"})", "\"type\""},
+      {R"({"type":"generate","context":{"provider":"aws","provider":"gcp"}})",
+       "\"context.provider\""},
+      {R"({"type":"generate","context":{"requirements":{"tags":{"a":"1","a":"2"}}}})",
+       "\"context.requirements.tags.a\""},
+      {R"({"steps":[{"id":"s1"},{"id":"s2","id":"s3"}]})", "\"steps[1].id\""},
+  };
+  for (const auto& [body, path] : cases) {
+    INFO(body);
+    auto d = decode_create_task(body);
+    REQUIRE_FALSE(d);
+    CHECK(d.error->message == "request body has the key " + path + " more than once");
+  }
+  // The same names in different objects are fine.
+  CHECK(decode_create_task(
+      R"({"type":"generate","context":{"provider":"aws","environment":"dev","components":["vpc"],)"
+      R"("requirements":{"type":"x","tags":{"type":"y"}}}})"));
+}
+
 TEST_CASE("a missing or unknown type is refused and the names are listed", "[codec][decode]") {
   auto missing = decode_create_task(
       R"({"context":{"provider":"aws","environment":"dev","components":["vpc"]}})");

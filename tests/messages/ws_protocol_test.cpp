@@ -25,12 +25,12 @@ TEST_CASE("the three client messages of the contract decode", "[ws]") {
 }
 
 TEST_CASE("malformed client messages are refused with a sentence", "[ws]") {
-  for (const char* bad : {"not json", "[1,2]", R"({"task_id":"x"})", R"({"type":"dance"})",
-                          R"({"type":"subscribe"})", R"({"type":"subscribe","task_id":""})",
-                          R"({"type":"subscribe","task_id":7})",
-                          R"({"type":"subscribe","task_id":"x","since":-1})",
-                          R"({"type":"subscribe","task_id":"x","since":"3"})",
-                          R"({"type":"unsubscribe","task_id":"x","since":3})"}) {
+  for (const char* bad :
+       {"not json", "[1,2]", R"({"task_id":"x"})", R"({"type":"dance"})", R"({"type":"subscribe"})",
+        R"({"type":"subscribe","task_id":""})", R"({"type":"subscribe","task_id":7})",
+        R"({"type":"subscribe","task_id":"x","since":-1})",
+        R"({"type":"subscribe","task_id":"x","since":"3"})",
+        R"({"type":"unsubscribe","task_id":"x","since":3})"}) {
     auto r = decode_client_message(bad);
     INFO(bad);
     CHECK_FALSE(r);
@@ -57,4 +57,10 @@ TEST_CASE("server frames carry the contract's fields", "[ws]") {
   CHECK(overflow.at("type") == "error");
   CHECK(overflow.at("last_seq") == 41);
   CHECK(overflow.at("message").as_string().find("since=41") != boost::json::string::npos);
+}
+
+TEST_CASE("a client message with a key twice is refused, naming the key", "[ws]") {
+  auto r = decode_client_message(R"({"type":"subscribe","task_id":"a","task_id":"*"})");
+  REQUIRE_FALSE(r);
+  CHECK(r.error->message.find("\"task_id\" more than once") != std::string::npos);
 }
