@@ -657,6 +657,8 @@ class checker {
   }
 };
 
+/// duplicate_key for the value at `path` ("" for the root), recursing into
+/// nested objects and arrays.
 std::optional<std::string> duplicate_key_under(dom::element e, const std::string& path) {
   dom::object obj;
   dom::array arr;
