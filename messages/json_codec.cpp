@@ -290,12 +290,25 @@ json::value to_json(const plan& p) {
   return o;
 }
 
+namespace {
+
+/// Where an artifact is as clients see it: "<task id>/<file>" under the node's
+/// artifacts directory. The server's own directories are nobody else's business.
+std::string public_path(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return path;
+  auto parent = path.rfind('/', slash - 1);
+  return parent == std::string::npos ? path : path.substr(parent + 1);
+}
+
+}  // namespace
+
 json::value to_json(const artifact& a) {
   json::object o;
   o["id"] = str(a.id);
   o["type"] = str(to_string(a.type));
   o["name"] = str(a.name);
-  o["path"] = str(a.path);
+  o["path"] = str(public_path(a.path));
   o["size"] = a.size;
   o["checksum"] = str(a.checksum);
   put_time(o, "created_at", a.created_at);

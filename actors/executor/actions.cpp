@@ -228,7 +228,7 @@ void generate_component(const action_input& in, result_builder& out) {
 void validate_generated_code(const action_input& in, result_builder& out) {
   auto files = read_terraform_files(in.workspace_dir);
   if (files.empty())
-    throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
+    throw action_failure{"no_code", "no Terraform files in the task's workspace", nullptr};
   auto checked = checked_module(files);
   const auto& report = *checked;
   json::array names;
@@ -261,7 +261,7 @@ void validate_generated_code(const action_input& in, result_builder& out) {
 void best_practices_action(const action_input& in, result_builder& out) {
   auto files = read_terraform_files(in.workspace_dir);
   if (files.empty())
-    throw action_failure{"no_code", "no Terraform files in " + in.workspace_dir, nullptr};
+    throw action_failure{"no_code", "no Terraform files in the task's workspace", nullptr};
   auto memoized = checked_best_practices(files, *in.context, in.req);
   const auto& outcome = *memoized;
   // autofix false: report what the rules would change and leave the files as they are.

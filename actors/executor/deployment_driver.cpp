@@ -114,10 +114,17 @@ struct configuration {
 };
 
 /// Reads and checks the workspace's files; an error outcome when they cannot be used.
+/// A workspace as clients may see it: its task's id (the directory's name), not
+/// where the server keeps it.
+std::string workspace_name(const std::string& workspace) {
+  return fs::path(workspace).lexically_normal().filename().string();
+}
+
 std::variant<configuration, driver_outcome> load_configuration(const std::string& workspace) {
   auto files = read_terraform_files(workspace);
   if (files.empty())
-    return failure("no_configuration", "no Terraform files (*.tf) in " + workspace);
+    return failure("no_configuration",
+                   "no Terraform files (*.tf) in the workspace of " + workspace_name(workspace));
   configuration config;
   for (const auto& [file_name, content] : files) {
     auto report = check_hcl(content);
@@ -239,7 +246,7 @@ void write_state(const std::string& workspace, const sim_state& state) {
     resources.push_back(json::object{{"address", address}, {"type", entry.type}, {"id", entry.id}});
   json::object doc{{"format_version", "1.0"},
                    {"driver", "simulated"},
-                   {"workspace", workspace},
+                   {"workspace", workspace_name(workspace)},
                    {"updated_at", iso8601(now_ms())},
                    {"resources", std::move(resources)}};
   write_artifact(
@@ -378,7 +385,9 @@ class simulated_driver final : public deployment_driver {
   driver_outcome verify(const std::string& workspace, const task_context& context) override {
     return run("verify", workspace, context, [&](const fault_plan&) {
       auto state = read_state(workspace);
-      if (!state) return failure("nothing_applied", "nothing applied: no state in " + workspace);
+      if (!state)
+        return failure("nothing_applied", "nothing applied: no state in the workspace of " +
+                                              workspace_name(workspace));
       auto loaded = load_configuration(workspace);
       if (auto* error = std::get_if<driver_outcome>(&loaded)) return *error;
       const auto& config = std::get<configuration>(loaded);

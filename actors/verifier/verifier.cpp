@@ -725,8 +725,8 @@ verification_check check_artifacts(const std::vector<execution_result>& results)
   std::vector<std::string> broken;
   for (const auto& a : artifacts)
     if (!executor::artifact_intact(a))
-      broken.push_back(a.name + " (" + a.path + ") is missing or differs from sha256 " +
-                       a.checksum.substr(0, 12) + "...");
+      broken.push_back(a.name + " is missing or differs from sha256 " + a.checksum.substr(0, 12) +
+                       "...");
   // Expected: the artifacts recorded; actual: those that still match their checksum.
   return findings_check(intact_spec, broken, check_status::failed, artifacts.size(),
                         artifacts.size() - broken.size(),

@@ -231,6 +231,32 @@ TEST_CASE("Start-up is refused on a non-loopback bind without authentication",
   CHECK(open.client.get("/health").status == 200);
 }
 
+TEST_CASE("Answers never show where the server keeps its files", "[e2e][security][paths]") {
+  engine e;
+  auto id = text(create_task(e.client, deploy_with({})), "id");
+  auto outcome = e.client.post("/api/tasks/" + id + "/execute?wait=true");
+  REQUIRE(outcome.status == 200);
+  REQUIRE(text(outcome.json().at("data").at("task"), "status") == "completed");
+  auto listed = e.client.get("/api/tasks/" + id + "/artifacts");
+  REQUIRE(listed.status == 200);
+  auto listed_json = listed.json();
+  const auto& artifacts = listed_json.at("data").as_array();
+  REQUIRE_FALSE(artifacts.empty());
+  bool has_state = false;
+  for (const auto& a : artifacts) {
+    CHECK(text(a, "path") == id + "/" + text(a, "name"));
+    has_state = has_state || text(a, "name") == "terraform.tfstate.json";
+  }
+  REQUIRE(has_state);
+  auto state = e.client.get("/api/tasks/" + id + "/artifacts/terraform.tfstate.json");
+  REQUIRE(state.status == 200);
+  CHECK(text(state.json(), "workspace") == id);
+  for (const auto* body : {&outcome.body, &listed.body, &state.body}) {
+    INFO(*body);
+    CHECK(body->find(e.server.data_dir()) == std::string::npos);
+  }
+}
+
 // ---- limits ------------------------------------------------------------------------
 
 TEST_CASE("metadata is bounded at 64 KiB", "[e2e][security][limits]") {
