@@ -48,7 +48,10 @@ using store_reader_actor = caf::typed_actor<
     /// A task's events with seq > since, oldest first.
     caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
     /// Events with seq > since, oldest first; at most the newest `limit`.
-    caf::replies_to<atoms::events_after, uint64_t, uint64_t>::with<std::vector<event>>>;
+    caf::replies_to<atoms::events_after, uint64_t, uint64_t>::with<std::vector<event>>,
+    /// An artifact's bytes by its sha256 (data written before the store kept bytes: its
+    /// file); not_found if neither has them.
+    caf::replies_to<atoms::get_artifact, artifact>::with<artifact_download>>;
 
 /// The event bus: fans each event out to the sinks subscribed to its task or
 /// to every task. Fed only by the event log, so it sees events in seq order
@@ -134,8 +137,9 @@ using engine_actor = caf::typed_actor<
     /// A task's artifacts (latest version of each name).
     caf::replies_to<atoms::list_artifacts, caller_identity,
                     std::string>::with<std::vector<artifact>>,
-    /// One artifact of a task by file name.
-    caf::replies_to<atoms::get_artifact, caller_identity, std::string, std::string>::with<artifact>,
+    /// One artifact of a task by file name, with its bytes.
+    caf::replies_to<atoms::get_artifact, caller_identity, std::string,
+                    std::string>::with<artifact_download>,
     /// Node statistics.
     caf::replies_to<atoms::statistics, caller_identity>::with<engine_statistics>,
     /// From a task actor: the task's new state and the event of that
@@ -146,9 +150,10 @@ using engine_actor = caf::typed_actor<
     caf::reacts_to<atoms::emit, event>,
     /// From a task actor: its plan's new state (approval, step statuses).
     caf::reacts_to<atoms::plan_changed, plan>,
-    /// From a task actor: one step's result and its event (task id, result,
-    /// event), stored in one commit.
-    caf::reacts_to<atoms::step_finished, std::string, execution_result, event>,
+    /// From a task actor: one step's result, the bytes of the files it wrote and its
+    /// event (task id, result, bytes, event), stored in one commit.
+    caf::reacts_to<atoms::step_finished, std::string, execution_result, std::vector<stored_blob>,
+                   event>,
     /// From a task actor: the verification result (task id, result).
     caf::reacts_to<atoms::verified, std::string, verification_result>>;
 
@@ -194,13 +199,13 @@ using safety_monitor_actor = caf::typed_actor<
     /// During execution: N resources created at time T. Answers whether the
     /// task is still within its limits; a violation is also sent to the task.
     caf::replies_to<atoms::progress, int32_t, timestamp_ms>::with<bool>,
-    /// The three post-execution checks.
-    caf::replies_to<atoms::post_check, plan, std::vector<execution_result>,
-                    verification_result>::with<safety_report>>;
+    /// The three post-execution checks, on the files the task produced.
+    caf::replies_to<atoms::post_check, plan, std::vector<execution_result>, verification_result,
+                    shared<workspace>>::with<safety_report>>;
 
-/// Child: runs one plan step, then exits.
+/// Child: runs one plan step, then exits. Answers its result and the files it wrote.
 using step_actor =
-    caf::typed_actor<caf::replies_to<atoms::run_step, step_job>::with<execution_result>>;
+    caf::typed_actor<caf::replies_to<atoms::run_step, step_job>::with<step_outcome>>;
 
 /// Child: verifies what the execution produced.
 using verifier_actor =

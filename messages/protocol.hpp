@@ -8,6 +8,7 @@
 
 #include "messages/domain.hpp"
 #include "messages/shared.hpp"
+#include "messages/workspace.hpp"
 
 namespace ce {
 
@@ -148,11 +149,14 @@ struct stored_task {
   std::vector<execution_result> results;  // in completion order
   verification_result verification;
   bool has_verification = false;
+  /// The bytes of the latest artifacts, when read to resume the task after a
+  /// restart (an artifact without its bytes here makes its step run again).
+  workspace files;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_task& x) {
   return f(caf::meta::type_name("stored_task"), x.subject, x.the_plan, x.has_plan, x.results,
-           x.verification, x.has_verification);
+           x.verification, x.has_verification, x.files);
 }
 
 /// Work for one executor-step actor.
@@ -160,8 +164,8 @@ struct step_job {
   shared<plan> the_plan;  // the plan as execution started: one copy for every step
   std::string step_id;
   task_context context;
-  std::string workspace_dir;
-  std::string blob_dir;  // where artifact bytes are kept once per sha256 (see write_artifact)
+  shared<workspace> files;    // what the steps before it left
+  std::string workspace_dir;  // where a deployment driver finds the files on disk
   /// Results of the steps done so far, for the actions that read them
   /// (executor::reads_earlier_results); empty for the others.
   std::vector<execution_result> completed;
@@ -169,8 +173,18 @@ struct step_job {
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_job& x) {
-  return f(caf::meta::type_name("step_job"), x.the_plan, x.step_id, x.context, x.workspace_dir,
-           x.blob_dir, x.completed, x.result_id);
+  return f(caf::meta::type_name("step_job"), x.the_plan, x.step_id, x.context, x.files,
+           x.workspace_dir, x.completed, x.result_id);
+}
+
+/// What one executor-step actor answers: its result and the files it wrote.
+struct step_outcome {
+  execution_result result;
+  workspace written;  // by name; each also recorded in result.artifacts
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, step_outcome& x) {
+  return f(caf::meta::type_name("step_outcome"), x.result, x.written);
 }
 
 /// Work for the verifier actor.
@@ -178,14 +192,14 @@ struct verify_job {
   shared<plan> the_plan;
   task_context context;
   std::vector<execution_result> results;
-  std::string workspace_dir;
+  shared<workspace> files;
   std::string verification_id;
   std::string execution_id;
   double cost_limit_usd = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verify_job& x) {
-  return f(caf::meta::type_name("verify_job"), x.the_plan, x.context, x.results, x.workspace_dir,
+  return f(caf::meta::type_name("verify_job"), x.the_plan, x.context, x.results, x.files,
            x.verification_id, x.execution_id, x.cost_limit_usd);
 }
 
@@ -201,14 +215,14 @@ typename Inspector::result_type inspect(Inspector& f, plan_job& x) {
   return f(caf::meta::type_name("plan_job"), x.plan_id, x.task_id, x.type, x.context);
 }
 
-/// An artifact's location for download.
-struct artifact_ref {
+/// An artifact with its bytes, for download.
+struct artifact_download {
   artifact meta;
-  std::string task_id;
+  shared<std::string> bytes;
 };
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, artifact_ref& x) {
-  return f(caf::meta::type_name("artifact_ref"), x.meta, x.task_id);
+typename Inspector::result_type inspect(Inspector& f, artifact_download& x) {
+  return f(caf::meta::type_name("artifact_download"), x.meta, x.bytes);
 }
 
 }  // namespace ce
@@ -225,16 +239,17 @@ struct change_set {
   std::vector<std::string> verification_task_ids;  // parallel to verifications
   std::vector<verification_result> verifications;  // replaced per task
   std::vector<event> events;                       // inserted (seq unique)
+  std::vector<stored_blob> blobs;                  // artifact bytes, kept once per sha256
 
   bool empty() const {
     return tasks.empty() && plans.empty() && results.empty() && verifications.empty() &&
-           events.empty();
+           events.empty() && blobs.empty();
   }
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_set& x) {
   return f(caf::meta::type_name("change_set"), x.tasks, x.plans, x.result_task_ids, x.results,
-           x.verification_task_ids, x.verifications, x.events);
+           x.verification_task_ids, x.verifications, x.events, x.blobs);
 }
 
 }  // namespace ce

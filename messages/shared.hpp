@@ -17,6 +17,8 @@ class shared {
  public:
   shared() : ptr_(std::make_shared<const T>()) {}
   explicit shared(T value) : ptr_(std::make_shared<const T>(std::move(value))) {}
+  /// Shares a value someone else owns already (a memo entry, or a part of one).
+  explicit shared(std::shared_ptr<const T> ptr) : ptr_(std::move(ptr)) {}
 
   const T& operator*() const { return *ptr_; }
   const T* operator->() const { return ptr_.get(); }

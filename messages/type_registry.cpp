@@ -40,7 +40,12 @@ void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<step_job>("ce::step_job");
   cfg.add_message_type<verify_job>("ce::verify_job");
   cfg.add_message_type<plan_job>("ce::plan_job");
-  cfg.add_message_type<artifact_ref>("ce::artifact_ref");
+  cfg.add_message_type<artifact_download>("ce::artifact_download");
+  cfg.add_message_type<workspace_file>("ce::workspace_file");
+  cfg.add_message_type<workspace>("ce::workspace");
+  cfg.add_message_type<shared<workspace>>("ce::shared_workspace");
+  cfg.add_message_type<stored_blob>("ce::stored_blob");
+  cfg.add_message_type<step_outcome>("ce::step_outcome");
   cfg.add_message_type<stored_task>("ce::stored_task");
   cfg.add_message_type<rollback_check>("ce::rollback_check");
   cfg.add_message_type<rollback_report>("ce::rollback_report");

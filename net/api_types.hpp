@@ -27,7 +27,6 @@ struct api_response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<http::field, std::string>> headers;
-  std::string file_path;  // non-empty: send this file as the body (artifact downloads)
 };
 
 /// Delivers the answer; may be called from any thread, exactly once.

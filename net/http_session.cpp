@@ -124,24 +124,6 @@ void http_session::write(api_response r) {
     if (!r.content_type.empty()) msg.set(http::field::content_type, r.content_type);
     for (auto& [field, value] : r.headers) msg.set(field, value);
   };
-  if (!r.file_path.empty()) {
-    http::file_body::value_type file;
-    beast::error_code ec;
-    file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
-    if (!ec) {
-      http::response<http::file_body> msg{std::piecewise_construct,
-                                          std::make_tuple(std::move(file)),
-                                          std::make_tuple(http::status::ok, version_)};
-      decorate(msg);
-      msg.prepare_payload();
-      stream_.expires_after(read_timeout);
-      return beast::async_write(stream_, http::message_generator{std::move(msg)},
-                                std::move(finish));
-    }
-    spdlog::error("artifact file {} cannot be read: {}", r.file_path, ec.message());
-    r = failure(api_->options(), http::status::internal_server_error,
-                "the artifact's file is missing on this node; it has been logged");
-  }
   http::response<http::string_body> msg{r.status, version_};
   decorate(msg);
   msg.body() = std::move(r.body);

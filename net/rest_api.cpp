@@ -417,9 +417,10 @@ void rest_api::get_artifact(const api_request& req, const std::vector<std::strin
                             responder& reply) const {
   actor_call(
       system_, engine_, options_.call_timeout,
-      [reply](const artifact& a) {
+      [reply](const artifact_download& d) {
+        const auto& a = d.meta;
         api_response r;
-        r.file_path = a.path;
+        r.body = *d.bytes;
         r.content_type = content_type_for(a.name);
         r.headers.emplace_back(http::field::etag, "\"" + a.checksum + "\"");
         r.headers.emplace_back(http::field::content_disposition,

@@ -180,6 +180,15 @@ void spawn_task_actor(self_ptr self, const task& snapshot, tasks::recovered_exec
   self->send(child, atoms::start::value);
 }
 
+/// The task's latest files whose bytes are held in memory.
+workspace files_of(const task_record& rec) {
+  workspace files;
+  for (const auto& [name, a] : rec.artifacts)
+    if (auto it = rec.bytes.find(a.checksum); it != rec.bytes.end())
+      files[name] = {a.type, it->second, a.checksum};
+  return files;
+}
+
 /// Resumes a task a crash interrupted, from what the store holds.
 void resume_task(self_ptr self, const task_record& rec) {
   tasks::recovered_execution recovered;
@@ -189,6 +198,7 @@ void resume_task(self_ptr self, const task_record& rec) {
     recovered.has_plan = true;
   }
   recovered.results = rec.results;
+  recovered.files = files_of(rec);
   spdlog::info("task {}: resuming after restart (was {})", rec.current.id,
                to_string(rec.current.status));
   spawn_task_actor(self, rec.current, std::move(recovered));
@@ -599,6 +609,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                 undo.has_plan = true;
               }
               undo.results = rec.results;
+              undo.files = files_of(rec);
               // Until the undo is on disk, the registry still shows the steps
               // as applied: a second rollback would undo them again.
               self->state.busy.emplace(id, "being rolled back");
@@ -839,15 +850,33 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             });
       },
       [=](atoms::get_artifact, const caller_identity&, const std::string& task_id,
-          const std::string& name) -> caf::result<artifact> {
-        return read_task<artifact>(
-            self, task_id, [=](const task_record& rec) -> caf::expected<artifact> {
+          const std::string& name) -> caf::result<artifact_download> {
+        auto promise = self->make_response_promise<artifact_download>();
+        with_task(
+            self, task_id,
+            [=](const task_record& rec) mutable {
               auto it = rec.artifacts.find(name);
-              if (it == rec.artifacts.end())
-                return make_error(errc::not_found,
-                                  "task " + task_id + " has no artifact named " + name);
-              return it->second;
-            });
+              if (it == rec.artifacts.end()) {
+                promise.deliver(make_error(errc::not_found,
+                                           "task " + task_id + " has no artifact named " + name));
+                return;
+              }
+              const auto& a = it->second;
+              if (auto bytes = rec.bytes.find(a.checksum); bytes != rec.bytes.end()) {
+                promise.deliver(artifact_download{a, bytes->second});
+                return;
+              }
+              if (!self->state.reader) {
+                promise.deliver(
+                    make_error(errc::not_found, "the bytes of artifact " + name + " are not held"));
+                return;
+              }
+              self->request(self->state.reader, read_timeout, atoms::get_artifact::value, a)
+                  .then([=](artifact_download& d) mutable { promise.deliver(std::move(d)); },
+                        [=](caf::error& err) mutable { promise.deliver(err); });
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
       [=](atoms::statistics, const caller_identity&) -> caf::result<engine_statistics> {
         auto stats = self->state.registry.statistics(now_ms());
@@ -887,6 +916,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             self->state.queue.occupy(t.id, t.user_id);
           }
           self->state.registry.update(t, now_ms());
+          // An ended task's bytes are the store's to serve; memory keeps only records.
+          if (is_terminal(t.status) && self->state.reader)
+            if (auto* rec = self->state.registry.find(t.id)) rec->bytes.clear();
           if (is_terminal(t.status) || t.status == task_status::awaiting_approval)
             if (auto* rec = self->state.registry.find(t.id)) deliver_waiters(self, *rec);
         };
@@ -903,13 +935,14 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             [](caf::error&) {});
       },
       [=](atoms::step_finished, const std::string& task_id, const execution_result& r,
-          event& finished) {
+          std::vector<stored_blob>& blobs, event& finished) {
         change_set c;
         c.result_task_ids.push_back(task_id);
         c.results.push_back(r);
+        c.blobs = blobs;
         save_with_event(
             self, std::move(c), std::move(finished),
-            [=] { self->state.registry.add_result(task_id, r); }, [](caf::error&) {});
+            [=] { self->state.registry.add_result(task_id, r, blobs); }, [](caf::error&) {});
       },
       [=](atoms::verified, const std::string& task_id, const verification_result& v) {
         change_set c;

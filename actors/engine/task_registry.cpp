@@ -65,6 +65,7 @@ void task_registry::insert_stored(stored_task t) {
   rec.results = std::move(t.results);
   rec.verification = std::move(t.verification);
   rec.has_verification = t.has_verification;
+  for (auto& [name, file] : t.files) rec.bytes.emplace(file.checksum, file.bytes);
   if (t.has_plan) {
     auto plan_id = t.the_plan.id;
     plans_.emplace(plan_id, std::move(t.the_plan));
@@ -185,9 +186,11 @@ plan* task_registry::find_plan(const std::string& plan_id) {
   return it == plans_.end() ? nullptr : &it->second;
 }
 
-void task_registry::add_result(const std::string& task_id, execution_result r) {
+void task_registry::add_result(const std::string& task_id, execution_result r,
+                               const std::vector<stored_blob>& blobs) {
   auto* rec = find(task_id);
   if (!rec) return;
+  for (const auto& b : blobs) rec->bytes.emplace(b.checksum, b.bytes);
   for (const auto& a : r.artifacts) rec->artifacts[a.name] = a;
   rec->results.push_back(std::move(r));
 }

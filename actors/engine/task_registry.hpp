@@ -21,6 +21,9 @@ struct task_record {
   verification_result verification;
   bool has_verification = false;
   std::map<std::string, artifact> artifacts;  // by name, latest version
+  /// Bytes of its artifacts by sha256, while held here (always without a store; with one,
+  /// until the task ends: the store has them).
+  std::map<std::string, shared<std::string>> bytes;
 };
 
 /// How long terminal tasks stay in memory once a store can give them back.
@@ -62,7 +65,8 @@ class task_registry {
   void put_plan(plan p, timestamp_ms now);
   plan* find_plan(const std::string& plan_id);
 
-  void add_result(const std::string& task_id, execution_result r);
+  void add_result(const std::string& task_id, execution_result r,
+                  const std::vector<stored_blob>& blobs = {});
   void set_verification(const std::string& task_id, verification_result v);
 
   /// Newest first. Returns false when the cursor is malformed. Only without

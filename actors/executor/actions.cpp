@@ -53,24 +53,22 @@ class result_builder {
     result_.logs.insert(result_.logs.end(), logs.begin(), logs.end());
   }
 
-  /// Writes a file into the workspace and records it as an artifact of this step.
-  const artifact& write(const rendered_file& file, std::string checksum = {}) {
-    auto a = write_artifact(in_.workspace_dir, file, next_id(), now_ms(), std::move(checksum),
-                            in_.blob_dir);
+  /// Records a file this step wrote as an artifact of it; the file joins its outcome.
+  const artifact& write(const std::string& name, workspace_file file) {
+    auto a = artifact_record(in_.workspace_dir, name, file, next_id(), now_ms());
     log(log_level::info, "wrote " + a.name + " (" + std::to_string(a.size) + " bytes)",
         {{"artifact_id", a.id}, {"sha256", a.checksum}});
+    written_[name] = std::move(file);
     result_.artifacts.push_back(std::move(a));
     return result_.artifacts.back();
   }
 
-  /// Records a file something else wrote into the workspace as an artifact of this step.
+  /// Records a file something else (a deployment driver) wrote into the workspace directory.
   void record(const std::string& name, artifact_type type) {
-    auto path = fs::absolute(fs::path(in_.workspace_dir) / name).lexically_normal().string();
+    auto path = fs::path(in_.workspace_dir) / name;
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return;
-    auto content = read_file(path);
-    result_.artifacts.push_back({next_id(), type, name, path, static_cast<int64_t>(content.size()),
-                                 sha256_hex(content), now_ms()});
+    write(name, make_file(type, shared<std::string>(read_file(path.string()))));
   }
 
   /// Artifacts this step has recorded so far.
@@ -78,7 +76,7 @@ class result_builder {
 
   void outputs(const json::object& o) { result_.outputs = json_doc{codec::serialize(o)}; }
 
-  execution_result finish(const action_failure* failure) {
+  step_outcome finish(const action_failure* failure) {
     if (failure) {
       result_.status = execution_status::failure;
       result_.error.code = failure->code;
@@ -89,7 +87,7 @@ class result_builder {
     }
     result_.completed_at = now_ms();
     result_.duration_ms = result_.completed_at - result_.started_at;
-    return std::move(result_);
+    return {std::move(result_), std::move(written_)};
   }
 
  private:
@@ -100,6 +98,7 @@ class result_builder {
 
   const action_input& in_;
   execution_result result_;
+  workspace written_;
   id_generator fallback_ids_;
 };
 
@@ -159,7 +158,7 @@ void validate_requirements(const action_input& in, result_builder& out) {
                                context.environment);
   for (const auto& rendered :
        {render_checked_root_module(context, in.req), render_checked_outputs(context, in.req)})
-    out.write(rendered->file, rendered->checksum);
+    out.write(rendered->file.name, workspace_file_of(rendered));
   out.outputs({{"validated", true},
                {"provider", to_string(context.provider)},
                {"environment", context.environment},
@@ -213,7 +212,7 @@ void generate_component(const action_input& in, result_builder& out) {
     throw action_failure{"invalid_code", file.name + " is not valid HCL",
                          json::object{{"errors", std::move(errors)}}};
   }
-  const auto& written = out.write(file, rendered->checksum);
+  const auto& written = out.write(file.name, workspace_file_of(rendered));
   auto resources = declared_resources(report);
   out.log(log_level::info,
           "rendered " + std::to_string(resources.size()) + " resources for " + component);
@@ -225,17 +224,26 @@ void generate_component(const action_input& in, result_builder& out) {
                {"resource_count", resources.size()}});
 }
 
+/// The workspace's .tf files; a failure when there are none.
+const workspace& terraform_workspace(const action_input& in) {
+  static const workspace none;
+  const auto& files = in.files ? *in.files : none;
+  for (const auto& [name, file] : files)
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".tf") == 0) return files;
+  throw action_failure{"no_code", "no Terraform files in the task's workspace", nullptr};
+}
+
 void validate_generated_code(const action_input& in, result_builder& out) {
-  auto files = read_terraform_files(in.workspace_dir);
-  if (files.empty())
-    throw action_failure{"no_code", "no Terraform files in the task's workspace", nullptr};
+  const auto& files = terraform_workspace(in);
   auto checked = checked_module(files);
   const auto& report = *checked;
   json::array names;
-  size_t resource_count = 0;
-  for (const auto& [name, content] : files) {
+  size_t resource_count = 0, file_count = 0;
+  for (const auto& [name, file] : files) {
+    if (name.size() <= 3 || name.compare(name.size() - 3, 3, ".tf") != 0) continue;
+    ++file_count;
     names.emplace_back(name);
-    resource_count += declared_resources(*checked_hcl(content)).size();
+    resource_count += declared_resources(*checked_hcl(file)).size();
   }
   if (!report.ok) {
     for (const auto& e : report.errors) out.log(log_level::error, e);
@@ -245,7 +253,7 @@ void validate_generated_code(const action_input& in, result_builder& out) {
     throw action_failure{"invalid_code", message,
                          json::object{{"errors", string_array(report.errors)}}};
   }
-  out.log(log_level::info, std::to_string(files.size()) + " files, " +
+  out.log(log_level::info, std::to_string(file_count) + " files, " +
                                std::to_string(resource_count) + " resources: valid");
   const auto plugin = required_provider(in.context->provider);
   out.outputs({{"valid", true},
@@ -253,21 +261,19 @@ void validate_generated_code(const action_input& in, result_builder& out) {
                {"terraform_version", required_terraform_version},
                {"provider_versions", json::object{{plugin.name, plugin.version}}},
                {"files", std::move(names)},
-               {"file_count", files.size()},
+               {"file_count", file_count},
                {"resource_count", resource_count},
                {"resources_count", resource_count}});
 }
 
 void best_practices_action(const action_input& in, result_builder& out) {
-  auto files = read_terraform_files(in.workspace_dir);
-  if (files.empty())
-    throw action_failure{"no_code", "no Terraform files in the task's workspace", nullptr};
+  const auto& files = terraform_workspace(in);
   auto memoized = checked_best_practices(files, *in.context, in.req);
-  const auto& outcome = *memoized;
+  const auto& outcome = memoized->outcome;
   // autofix false: report what the rules would change and leave the files as they are.
   const bool autofix = step_flag(*in.step, "autofix", true);
   if (autofix)
-    for (const auto& file : outcome.changed_files) out.write(file);
+    for (const auto& [name, file] : memoized->changed) out.write(name, file);
   json::array fixes;
   for (const auto& f : outcome.fixes) {
     out.log(autofix ? log_level::info : log_level::warn,
@@ -303,6 +309,8 @@ enum class driver_operation { plan, apply, verify, destroy };
 
 void deployment_action(const action_input& in, result_builder& out, driver_operation op) {
   if (!in.driver) throw action_failure{"no_driver", "no deployment driver is configured", nullptr};
+  // A driver works on files, as terraform does: the workspace goes to disk first.
+  if (in.files) write_workspace(*in.files, in.workspace_dir);
   driver_outcome outcome;
   switch (op) {
     case driver_operation::plan:
@@ -362,8 +370,11 @@ void generate_documentation(const action_input& in, result_builder& out) {
         latest[a.name] = a;
   std::vector<artifact> artifacts;
   for (auto& [name, a] : latest) artifacts.push_back(a);
-  const auto& readme = out.write(render_documentation(
-      *in.context, *in.p, artifacts, step_flag(*in.step, "include_diagrams", true)));
+  auto readme_file = render_documentation(*in.context, *in.p, artifacts,
+                                          step_flag(*in.step, "include_diagrams", true));
+  const auto& readme = out.write(
+      readme_file.name,
+      make_file(readme_file.type, shared<std::string>(std::move(readme_file.content))));
   out.outputs({{"file", readme.name},
                {"artifacts_generated", out.artifact_count()},
                {"documented_artifacts", artifacts.size()}});
@@ -427,7 +438,7 @@ json::object summary_outputs(const std::vector<execution_result>& results) {
   return summary;
 }
 
-execution_result run_action(const action_input& in) {
+step_outcome run_action(const action_input& in) {
   if (!in.p || !in.step || !in.context)
     throw std::invalid_argument("run_action needs a plan, a step and a context");
   result_builder out(in);

@@ -9,6 +9,7 @@
 
 #include "actors/executor/deployment_driver.hpp"
 #include "messages/domain.hpp"
+#include "messages/protocol.hpp"
 #include "messages/requirements.hpp"
 
 namespace ce::executor {
@@ -19,8 +20,10 @@ struct action_input {
   const plan_step* step = nullptr;
   const task_context* context = nullptr;
   requirements req;
-  std::string workspace_dir;  // <data-dir>/artifacts/<task_id>
-  std::string blob_dir;       // content-addressed bytes of every artifact; empty: private files
+  /// The files earlier steps left; null: none.
+  const workspace* files = nullptr;
+  /// <data-dir>/artifacts/<task_id>: where a deployment driver finds the files on disk.
+  std::string workspace_dir;
   /// Results of the steps completed so far; null or empty for actions that do not read them.
   const std::vector<execution_result>* completed = nullptr;
   deployment_driver* driver = nullptr;
@@ -28,14 +31,14 @@ struct action_input {
   std::function<std::string()> next_artifact_id;
 };
 
-/// Runs the step's action and returns its result. Expected failures (invalid code, driver
-/// failure, unknown action, a file that cannot be written) come back as status failure with
-/// error{code, message}; only bugs throw.
+/// Runs the step's action and returns its result with the files it wrote. Expected failures
+/// (invalid code, driver failure, unknown action, a file a driver cannot write) come back as
+/// status failure with error{code, message}; only bugs throw.
 ///
 /// Actions: validate_requirements (writes main.tf and outputs.tf), generate_component,
 /// validate_generated_code, apply_best_practices, plan_deployment, apply_deployment,
 /// verify_deployment, destroy_deployment, generate_documentation.
-execution_result run_action(const action_input&);
+step_outcome run_action(const action_input&);
 
 /// The action names run_action understands.
 std::vector<std::string> known_actions();

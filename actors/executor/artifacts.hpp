@@ -1,48 +1,51 @@
-// The files a task produces: written atomically under the task's workspace and
-// recorded with their size and sha256, so that anyone can check them later.
+// The files a task produces. Steps hold them in memory (a workspace, shared
+// by pointer) and the store keeps their bytes once per sha256, committed with
+// the step's result. Files reach the disk only for tools that read files (a
+// deployment driver runs in the task's workspace directory).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "actors/executor/templates.hpp"
 #include "messages/domain.hpp"
+#include "messages/workspace.hpp"
 
 namespace ce::executor {
 
 /// sha256 of bytes as lower-case hex (OpenSSL EVP).
 std::string sha256_hex(std::string_view bytes);
 
-/// Writes a file atomically (temp file + rename, no fsync: see the .cpp) into dir (created if
-/// missing), keeps that version reachable for restore_artifact, and returns the artifact record (id
-/// from the caller, type, name, absolute path, size, sha256, created_at). Throws std::runtime_error
-/// with a clear message (path + strerror) on failure. `checksum`, when given, is the content's
-/// sha256 already known (a memoized rendering), so it is not computed again.
-///
-/// With a `blob_dir`, the bytes are content-addressed: stored once as <blob_dir>/<sha256>
-/// (written only the first time those bytes appear), and the workspace file is a hard link
-/// to that blob. Identical output of many tasks then costs no new file, and the blob is
-/// the version restore_artifact puts back. Workspace files must then never be written in
-/// place (everything here replaces them by rename).
-artifact write_artifact(const std::string& dir, const rendered_file& file, std::string artifact_id,
-                        timestamp_ms now, std::string checksum = {},
-                        const std::string& blob_dir = {});
+/// A workspace file of these bytes; `checksum` is their sha256 when already known (a
+/// memoized rendering), else it is computed.
+workspace_file make_file(artifact_type type, shared<std::string> bytes, std::string checksum = {});
 
-/// Reads every *.tf file of dir (sorted by name) as (name, content) pairs; none if dir is missing.
+/// The record of a file a step produced: id, type, name, size, sha256, created_at, and the
+/// path it has when the workspace is written to `workspace_dir`. Throws
+/// std::invalid_argument for a name that is not a plain file name.
+artifact artifact_record(const std::string& workspace_dir, const std::string& name,
+                         const workspace_file& file, std::string artifact_id, timestamp_ms now);
+
+/// Writes every file of the workspace into dir (created if missing), each replaced
+/// atomically (temp file + rename), for tools that read files. Throws std::runtime_error
+/// (path + strerror) on failure.
+void write_workspace(const workspace& files, const std::string& dir);
+
+/// Writes one file into dir (created if missing), replaced atomically.
+void write_file(const std::string& dir, const std::string& name, std::string_view bytes);
+
+/// Reads every *.tf file of dir (sorted by name) as (name, content) pairs; none if dir is
+/// missing. For tools that work on files on disk.
 std::vector<std::pair<std::string, std::string>> read_terraform_files(const std::string& dir);
-
-/// True if the file exists and its sha256 equals checksum.
-bool artifact_intact(const artifact&);
-
-/// Makes the file hold its recorded bytes again: true if it already does or
-/// was restored from the version kept when it was written; false if that
-/// version is gone too (the producing step must run again).
-/// With a `blob_dir`, the blob of the recorded sha256 is tried first.
-bool restore_artifact(const artifact&, const std::string& blob_dir = {});
 
 /// The whole content of a file; throws std::runtime_error (path + strerror) if it cannot be read.
 std::string read_file(const std::string& path);
+
+/// The recorded bytes of an artifact written by an older version of the node, which kept
+/// files on disk: the file itself, its blob (<blob_dir>/<sha256>) or its kept version
+/// (<dir>/.versions/<sha256>), whichever still holds the recorded sha256. Empty if none does.
+std::optional<std::string> read_file_artifact(const artifact& a, const std::string& blob_dir);
 
 }  // namespace ce::executor

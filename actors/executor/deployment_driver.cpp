@@ -249,10 +249,7 @@ void write_state(const std::string& workspace, const sim_state& state) {
                    {"workspace", workspace_name(workspace)},
                    {"updated_at", iso8601(now_ms())},
                    {"resources", std::move(resources)}};
-  write_artifact(
-      workspace,
-      rendered_file{state_file_name, artifact_type::config, codec::serialize(doc) + "\n"}, "",
-      now_ms());
+  write_file(workspace, state_file_name, codec::serialize(doc) + "\n");
 }
 
 /// Evaluates the output expressions against the state, like terraform's outputs.
@@ -483,10 +480,7 @@ class simulated_driver final : public deployment_driver {
       }
     }
     ++attempts;
-    write_artifact(
-        dir,
-        rendered_file{operation + ".attempts", artifact_type::config, std::to_string(attempts)}, "",
-        now_ms());
+    write_file(dir, operation + ".attempts", std::to_string(attempts));
     return attempts;
   }
 };

@@ -37,15 +37,15 @@ std::string context_key(const task_context& context) {
   return key;
 }
 
-std::string files_key(const std::vector<std::pair<std::string, std::string>>& files) {
+/// The .tf files of a workspace by name and sha256: the same key is the same bytes.
+std::string files_key(const workspace& files) {
   std::string key;
-  std::size_t size = 0;
-  for (const auto& [name, content] : files) size += name.size() + content.size() + 2;
-  key.reserve(size);
-  for (const auto& [name, content] : files) {
+  key.reserve(files.size() * 80);
+  for (const auto& [name, file] : files) {
+    if (name.size() <= 3 || name.compare(name.size() - 3, 3, ".tf") != 0) continue;
     key += name;
     key += '\x1e';
-    key += content;
+    key += file.checksum;
     key += '\x1d';
   }
   return key;
@@ -95,23 +95,33 @@ checked_file_ptr render_checked_outputs(const task_context& context, const requi
   });
 }
 
-std::shared_ptr<const hcl_file_report> checked_hcl(std::string_view content) {
+workspace_file workspace_file_of(const checked_file_ptr& rendered) {
+  return {rendered->file.type,
+          shared<std::string>(std::shared_ptr<const std::string>(rendered, &rendered->file.content)),
+          rendered->checksum};
+}
+
+std::shared_ptr<const hcl_file_report> checked_hcl(const workspace_file& file) {
   static bounded_memo<hcl_file_report> memo(checked_entries);
-  return memo.get_or_make(std::string(content), [&] { return check_hcl(content); });
+  return memo.get_or_make(file.checksum, [&] { return check_hcl(*file.bytes); });
 }
 
-std::shared_ptr<const hcl_set_report> checked_module(
-    const std::vector<std::pair<std::string, std::string>>& files) {
+std::shared_ptr<const hcl_set_report> checked_module(const workspace& files) {
   static bounded_memo<hcl_set_report> memo(module_entries);
-  return memo.get_or_make(files_key(files), [&] { return check_module(files); });
+  return memo.get_or_make(files_key(files), [&] { return check_module(terraform_files(files)); });
 }
 
-std::shared_ptr<const best_practice_outcome> checked_best_practices(
-    const std::vector<std::pair<std::string, std::string>>& files, const task_context& context,
-    const requirements& req) {
-  static bounded_memo<best_practice_outcome> memo(module_entries);
-  return memo.get_or_make(context_key(context) + '\x1c' + files_key(files),
-                          [&] { return apply_best_practices(files, context, req); });
+std::shared_ptr<const checked_practices> checked_best_practices(const workspace& files,
+                                                                const task_context& context,
+                                                                const requirements& req) {
+  static bounded_memo<checked_practices> memo(module_entries);
+  return memo.get_or_make(context_key(context) + '\x1c' + files_key(files), [&] {
+    checked_practices out;
+    out.outcome = apply_best_practices(terraform_files(files), context, req);
+    for (const auto& f : out.outcome.changed_files)
+      out.changed[f.name] = {f.type, shared<std::string>(f.content), sha256_hex(f.content)};
+    return out;
+  });
 }
 
 }  // namespace ce::executor

@@ -14,6 +14,7 @@
 #include "actors/executor/templates.hpp"
 #include "messages/domain.hpp"
 #include "messages/requirements.hpp"
+#include "messages/workspace.hpp"
 
 namespace ce::executor {
 
@@ -35,16 +36,25 @@ checked_file_ptr render_checked_root_module(const task_context&, const requireme
 /// render_outputs (outputs.tf), memoized likewise.
 checked_file_ptr render_checked_outputs(const task_context&, const requirements&);
 
-/// check_hcl of a text, memoized by the text.
-std::shared_ptr<const hcl_file_report> checked_hcl(std::string_view content);
+/// The bytes of a memoized rendering as a workspace file, shared with the memo (no copy).
+workspace_file workspace_file_of(const checked_file_ptr& rendered);
 
-/// check_module of a set of files, memoized by their names and contents.
-std::shared_ptr<const hcl_set_report> checked_module(
-    const std::vector<std::pair<std::string, std::string>>& files);
+/// check_hcl of a workspace file, memoized by its sha256.
+std::shared_ptr<const hcl_file_report> checked_hcl(const workspace_file& file);
 
-/// apply_best_practices, memoized by the files, the context and the requirements.
-std::shared_ptr<const best_practice_outcome> checked_best_practices(
-    const std::vector<std::pair<std::string, std::string>>& files, const task_context&,
-    const requirements&);
+/// check_module of the workspace's .tf files, memoized by their names and sha256s.
+std::shared_ptr<const hcl_set_report> checked_module(const workspace& files);
+
+/// What apply_best_practices did to a workspace, with each changed file as a workspace file.
+struct checked_practices {
+  best_practice_outcome outcome;
+  workspace changed;  // the new version of every file it changed
+};
+
+/// apply_best_practices of the workspace's .tf files, memoized by their names and sha256s,
+/// the context and the requirements.
+std::shared_ptr<const checked_practices> checked_best_practices(const workspace& files,
+                                                                const task_context&,
+                                                                const requirements&);
 
 }  // namespace ce::executor

@@ -42,7 +42,7 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
     }
   });
   return {
-      [=](atoms::run_step, const step_job& job) -> execution_result {
+      [=](atoms::run_step, const step_job& job) -> step_outcome {
         const plan_step* step = nullptr;
         for (const auto& s : job.the_plan->steps)
           if (s.id == job.step_id) step = &s;
@@ -58,15 +58,15 @@ step_actor::behavior_type step_behavior(step_actor::pointer self, std::string dr
         in.step = step;
         in.context = &job.context;
         in.req = parse_requirements(job.context.requirements);
+        in.files = &job.files.get();
         in.workspace_dir = job.workspace_dir;
-        in.blob_dir = job.blob_dir;
         in.completed = &job.completed;
         in.driver = driver.get();
         in.result_id = job.result_id;
         in.next_artifact_id = [ids] { return ids->next("art"); };
-        auto result = run_action(in);
+        auto outcome = run_action(in);
         self->quit();  // one step per actor; quit only after success so a throw keeps its reason
-        return result;
+        return outcome;
       },
   };
 }

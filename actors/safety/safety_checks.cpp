@@ -542,8 +542,21 @@ bool output_number(const execution_result& r, const char* key, double& out) {
   return true;
 }
 
+/// Whether an artifact is intact: held with its recorded bytes, or, without the files at
+/// hand, not named by a failed artifacts_intact check of the verification.
+bool artifact_intact(const artifact& a, const workspace* files,
+                     const verification_result& verification) {
+  if (files) return holds(*files, a);
+  for (const auto& check : verification.checks)
+    if (check.id == "artifacts_intact" && check.status == check_status::failed)
+      return check.error.find(a.name + " is missing") == std::string::npos;
+  return true;
+}
+
 safety_check_result check_deployment_verified(const plan& p,
-                                              const std::vector<execution_result>& results) {
+                                              const std::vector<execution_result>& results,
+                                              const verification_result& verification,
+                                              const workspace* files) {
   const plan_step* verify_step = nullptr;
   for (const auto& step : p.steps)
     if (step.action == "verify_deployment") verify_step = &step;
@@ -573,7 +586,7 @@ safety_check_result check_deployment_verified(const plan& p,
   // A file rewritten by a later step (apply_best_practices) is judged by its newest record.
   for (const auto& a : verifier::latest_artifacts(results)) {
     ++artifacts;
-    if (!executor::artifact_intact(a)) broken_artifacts.push_back(a.name);
+    if (!artifact_intact(a, files, verification)) broken_artifacts.push_back(a.name);
   }
   // The score: the share of generate steps and artifacts that are as they should be.
   const int checked = generate_steps + artifacts;
@@ -741,9 +754,10 @@ std::vector<safety_check_result> execution_monitor::results(timestamp_ms now) co
 
 safety_report run_post_execution(const plan& p, const std::vector<execution_result>& results,
                                  const verification_result& verification,
-                                 const safety_policy& policy) {
+                                 const safety_policy& policy, const workspace* files) {
   return make_report(safety_phase::post_execution,
-                     {check_deployment_verified(p, results), check_cost_anomaly(p, results, policy),
+                     {check_deployment_verified(p, results, verification, files),
+                      check_cost_anomaly(p, results, policy),
                       check_security_posture(verification)});
 }
 

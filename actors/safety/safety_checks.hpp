@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "messages/domain.hpp"
+#include "messages/workspace.hpp"
 
 namespace ce::safety {
 
@@ -66,9 +67,10 @@ class execution_monitor {
 /// (actual cost = the sum of `monthly_cost_usd` in the steps' outputs, when any step reports
 /// it, vs the plan estimate; above the factor = failed but can proceed), security posture (no
 /// failed security check in the verification; a verification without any security check is
-/// a warning).
+/// a warning). An artifact is intact when `files` holds it with its recorded sha256; without
+/// `files` (a finished task checked again later), when the verification found it intact.
 safety_report run_post_execution(const plan& p, const std::vector<execution_result>& results,
                                  const verification_result& verification,
-                                 const safety_policy& policy);
+                                 const safety_policy& policy, const workspace* files = nullptr);
 
 }  // namespace ce::safety

@@ -21,8 +21,8 @@ safety_monitor_actor::behavior_type safety_monitor_behavior(
         return true;
       },
       [=](atoms::post_check, const plan& p, const std::vector<execution_result>& results,
-          const verification_result& verification) {
-        return run_post_execution(p, results, verification, self->state.policy);
+          const verification_result& verification, const shared<workspace>& files) {
+        return run_post_execution(p, results, verification, self->state.policy, &files.get());
       },
   };
 }

@@ -81,6 +81,11 @@ class statement {
     sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  /// Binds bytes that outlive the statement's next run (no copy).
+  statement& bytes(int i, const std::string& v) {
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   /// Runs a statement that returns no rows, then resets it for reuse.
   void run() {
     int rc = sqlite3_step(stmt_);
@@ -105,6 +110,10 @@ class statement {
     return from_blob(sqlite3_column_blob(stmt_, i), sqlite3_column_bytes(stmt_, i), x);
   }
   int64_t column_integer(int i) { return sqlite3_column_int64(stmt_, i); }
+  std::string column_bytes(int i) {
+    auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))) : std::string();
+  }
 
  private:
   sqlite3* db_;
@@ -126,6 +135,7 @@ CREATE TABLE IF NOT EXISTS verifications(task_id TEXT PRIMARY KEY, doc BLOB NOT 
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, task_id TEXT NOT NULL, type TEXT NOT NULL, doc BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_task ON events(task_id, seq);
+CREATE TABLE IF NOT EXISTS blobs(checksum TEXT PRIMARY KEY, bytes BLOB NOT NULL);
 )sql";
 
 // Indexes of schema version 2 (lists and totals served from the store).
@@ -248,7 +258,14 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
     statement put_verification{db_,
                                "INSERT OR REPLACE INTO verifications(task_id, doc) VALUES(?1, ?2)"};
     statement put_event{db_, "INSERT INTO events(seq, task_id, type, doc) VALUES(?1, ?2, ?3, ?4)"};
+    statement put_blob{db_, "INSERT OR IGNORE INTO blobs(checksum, bytes) VALUES(?1, ?2)"};
     for (const auto* changes : batch) {
+      // Bytes first: a result never names bytes the store does not have.
+      for (const auto& b : changes->blobs) {
+        if (recent_blobs_.count(b.checksum)) continue;  // stored by an earlier commit
+        put_blob.text(1, b.checksum).bytes(2, *b.bytes).run();
+        remember_blob(b.checksum);
+      }
       for (const auto& t : changes->tasks)
         put_task.text(1, t.id)
             .text(2, t.user_id)
@@ -284,11 +301,13 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
     error = e.what();
     std::string ignored;
     exec("ROLLBACK", ignored);
+    forget_recent_blobs();
     return false;
   }
   if (!exec("COMMIT", error)) {
     std::string ignored;
     exec("ROLLBACK", ignored);
+    forget_recent_blobs();
     return false;
   }
   ++commits_;
@@ -296,6 +315,9 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
 }
 
 bool sqlite_store::upgrade_from(int version, std::string& error) {
+  // Version 2 had no blobs table; the schema creates it. Artifacts written before it are
+  // read from their files.
+  if (version == 2) return true;
   // Version 1 had no completed_at column: add it and fill it from the documents.
   if (version == 1) {
     if (!exec("BEGIN IMMEDIATE", error)) return false;
@@ -388,6 +410,27 @@ bool sqlite_store::find_task(const std::string& task_id, stored_task& out) {
     found.has_verification = true;
   }
   out = std::move(found);
+  return true;
+}
+
+void sqlite_store::remember_blob(const std::string& checksum) {
+  if (recent_blobs_.size() >= recent_blob_limit) {
+    recent_blobs_.erase(recent_blob_order_.front());
+    recent_blob_order_.pop_front();
+  }
+  if (recent_blobs_.insert(checksum).second) recent_blob_order_.push_back(checksum);
+}
+
+void sqlite_store::forget_recent_blobs() {
+  recent_blobs_.clear();
+  recent_blob_order_.clear();
+}
+
+bool sqlite_store::find_blob(const std::string& checksum, std::string& out) {
+  statement row{db_, "SELECT bytes FROM blobs WHERE checksum = ?1"};
+  row.text(1, checksum);
+  if (!row.next()) return false;
+  out = row.column_bytes(0);
   return true;
 }
 
@@ -494,7 +537,16 @@ bool sqlite_store::load(recovered_state& out, std::size_t recent_events, timesta
                               .c_str()};
     while (active.next()) {
       stored_task t;
-      if (find_task(active.column_text(0), t)) out.active.push_back(std::move(t));
+      if (!find_task(active.column_text(0), t)) continue;
+      // The bytes of every file its steps recorded, for the task to resume with.
+      for (const auto& r : t.results)
+        for (const auto& a : r.artifacts) {
+          std::string bytes;
+          if (!t.files.count(a.name) || t.files[a.name].checksum != a.checksum)
+            if (find_blob(a.checksum, bytes))
+              t.files[a.name] = {a.type, shared<std::string>(std::move(bytes)), a.checksum};
+        }
+      out.active.push_back(std::move(t));
     }
     out.recent_events = events_after(0, recent_events);
     statement last{db_, "SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events"};

@@ -2,7 +2,9 @@
 // connection, used by exactly one thread (the store actor's).
 #pragma once
 
+#include <deque>
 #include <memory>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,7 +45,7 @@ class sqlite_store {
  public:
   /// The schema version this build writes; a newer one in the file is refused,
   /// an older one is upgraded in place.
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   /// Opens (creating if needed) the database. On failure returns null and a
   /// sentence in `error`: unwritable, locked by another process, corrupt,
@@ -84,6 +86,8 @@ class sqlite_store {
   std::vector<event> events_after(uint64_t since, std::size_t limit);
   /// True if any task has this id.
   bool has_task(const std::string& task_id);
+  /// The bytes kept under a sha256; false if none.
+  bool find_blob(const std::string& checksum, std::string& out);
 
   /// Number of transactions committed (for fsync-per-task figures).
   uint64_t commits() const { return commits_; }
@@ -92,8 +96,15 @@ class sqlite_store {
   explicit sqlite_store(sqlite3* db);
   bool exec(const char* sql, std::string& error);
   bool upgrade_from(int version, std::string& error);
+  void remember_blob(const std::string& checksum);
+  void forget_recent_blobs();  // a rolled back commit stored none of them
   sqlite3* db_;
   uint64_t commits_ = 0;
+  /// Checksums of bytes stored lately: identical output of many tasks is not sent to
+  /// SQLite again (it would ignore it, after a lookup).
+  static constexpr std::size_t recent_blob_limit = 4096;
+  std::unordered_set<std::string> recent_blobs_;
+  std::deque<std::string> recent_blob_order_;
 };
 
 }  // namespace ce::store

@@ -1,5 +1,8 @@
 #include "actors/store/store_reader.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include <spdlog/spdlog.h>
 
 #include "messages/errors.hpp"
@@ -18,6 +21,17 @@ auto guarded(const std::string& what, Read read) -> decltype(read()) {
     spdlog::error("store reader: {} failed: {}", what, e.what());
     return make_error(errc::unavailable, std::string("the store could not be read: ") + e.what());
   }
+}
+
+/// Artifacts written before the store kept their bytes are files on disk.
+bool read_whole_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (path.empty() || !in) return false;
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return false;
+  out = content.str();
+  return true;
 }
 
 caf::error foreign_cursor() {
@@ -70,6 +84,14 @@ store_reader_actor::behavior_type store_reader_behavior(
               uint64_t limit) -> caf::result<std::vector<event>> {
         return guarded("reading events", [&]() -> caf::result<std::vector<event>> {
           return store->events_after(since, limit);
+        });
+      },
+      [store](atoms::get_artifact, const artifact& a) -> caf::result<artifact_download> {
+        return guarded("reading artifact " + a.name, [&]() -> caf::result<artifact_download> {
+          std::string bytes;
+          if (store->find_blob(a.checksum, bytes) || read_whole_file(a.path, bytes))
+            return artifact_download{a, shared<std::string>(std::move(bytes))};
+          return make_error(errc::not_found, "the bytes of artifact " + a.name + " are gone");
         });
       },
   };

@@ -29,11 +29,28 @@ namespace {
 namespace json = boost::json;
 using self_ptr = task_actor::stateful_pointer<task_state>;
 
-/// The node's content-addressed artifact bytes, beside the task workspaces.
+/// The node's artifact bytes as older versions kept them, beside the task workspaces.
 std::string blob_dir(self_ptr self) {
   return self->state.runtime.artifacts_root + "/.blobs";
 }
 
+std::string workspace_dir(self_ptr self) {
+  return self->state.runtime.artifacts_root + "/" + self->state.current.id;
+}
+
+/// Adds what a step wrote to the task's files (a new snapshot; steps still running keep
+/// theirs) and returns the bytes for the store.
+std::vector<stored_blob> take_files(self_ptr self, const workspace& written) {
+  std::vector<stored_blob> blobs;
+  if (written.empty()) return blobs;
+  workspace next = *self->state.files;
+  for (const auto& [name, file] : written) {
+    next[name] = file;
+    blobs.push_back({file.checksum, file.bytes});
+  }
+  self->state.files = shared<workspace>(std::move(next));
+  return blobs;
+}
 std::string render(self_ptr self, const caf::error& err) {
   if (err.category() == error_category && !err.context().empty() &&
       err.context().match_element<std::string>(0))
@@ -247,8 +264,8 @@ void roll_back_next(self_ptr self) {
   job.the_plan = shared<plan>(std::move(with_undo));
   job.step_id = undo.id;
   job.context = st.current.context;
-  job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
-  job.blob_dir = blob_dir(self);
+  job.files = st.files;
+  job.workspace_dir = workspace_dir(self);
   job.completed = st.results;
   job.result_id = st.ids.next("exec");
   auto child =
@@ -257,30 +274,34 @@ void roll_back_next(self_ptr self) {
   auto started_at = now_ms();
   // The undo's result is stored with its event, so a later rollback (or
   // its check) knows what is undone already.
-  auto record = [=](execution_result r, const char* type, json::object data) {
+  auto record = [=](execution_result r, const workspace& written, const char* type,
+                    json::object data) {
     auto& st = self->state;
     event e;
     e.task_id = st.current.id;
     e.type = type;
     e.data = codec::to_doc(data);
     e.user_id = st.current.user_id;
-    self->send(st.engine, atoms::step_finished::value, st.current.id, r, std::move(e));
+    self->send(st.engine, atoms::step_finished::value, st.current.id, r, take_files(self, written),
+               std::move(e));
     st.results.push_back(std::move(r));
   };
-  auto failed = [=](execution_result r, const std::string& why) {
+  auto failed = [=](execution_result r, const workspace& written, const std::string& why) {
     self->state.rollback_errors.push_back("rollback of " + step_id + " (" + action +
                                           ") failed: " + why);
-    record(std::move(r), "step_failed",
+    record(std::move(r), written, "step_failed",
            {{"step_id", task_logic::undo_step_id(step_id)}, {"action", action}, {"error", why}});
     roll_back_next(self);
   };
   self->request(child, st.runtime.step_timeout, atoms::run_step::value, std::move(job))
       .then(
-          [=](execution_result& r) {
-            if (r.status != execution_status::success) return failed(r, r.error.message);
+          [=](step_outcome& out) {
+            auto& r = out.result;
+            if (r.status != execution_status::success)
+              return failed(r, out.written, r.error.message);
             self->state.rolled_back.push_back(step_id);
             auto duration = r.duration_ms;
-            record(std::move(r), "step_rolled_back",
+            record(std::move(r), out.written, "step_rolled_back",
                    {{"step_id", step_id}, {"action", action}, {"duration", duration}});
             roll_back_next(self);
           },
@@ -296,7 +317,8 @@ void roll_back_next(self_ptr self) {
             r.duration_ms = r.completed_at - started_at;
             r.error.code = "rollback_failed";
             r.error.message = render(self, err);
-            failed(std::move(r), r.error.message);
+            auto why = r.error.message;
+            failed(std::move(r), {}, why);
           });
 }
 
@@ -331,7 +353,8 @@ bool retry_later(self_ptr self, const plan_step& step, const execution_result& r
   return true;
 }
 
-void on_step_result(self_ptr self, const std::string& step_id, execution_result result) {
+void on_step_result(self_ptr self, const std::string& step_id, execution_result result,
+                    const workspace& written = {}) {
   auto* step = find_step(self, step_id);
   if (step == nullptr || step->status != step_status::running) return;  // already handled
   bool ok = result.status == execution_status::success;
@@ -370,7 +393,7 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
         resources_created = static_cast<int32_t>(n->to_number<double>());
   }
   self->send(self->state.engine, atoms::step_finished::value, self->state.current.id, result,
-             std::move(finished));
+             take_files(self, written), std::move(finished));
   std::string error_text = result.error.message;
   self->state.results.push_back(std::move(result));
   publish_plan(self);
@@ -436,16 +459,16 @@ void launch_step(self_ptr self, const std::string& step_id) {
   job.the_plan = st.executing_plan;
   job.step_id = step_id;
   job.context = st.current.context;
-  job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
-  job.blob_dir = blob_dir(self);
+  job.files = st.files;
+  job.workspace_dir = workspace_dir(self);
   if (executor::reads_earlier_results(step->action)) job.completed = st.results;
   job.result_id = st.ids.next("exec");
   auto addr = child.address();
   self->request(child, st.runtime.step_timeout, atoms::run_step::value, std::move(job))
       .then(
-          [=](execution_result& r) {
+          [=](step_outcome& out) {
             self->state.running.erase(addr);
-            on_step_result(self, step_id, std::move(r));
+            on_step_result(self, step_id, std::move(out.result), out.written);
           },
           [=](caf::error& err) {
             // A crashed child also sends a down message carrying the
@@ -537,7 +560,7 @@ void finish_completed(self_ptr self, const verification_result& v) {
 void run_post_checks(self_ptr self, verification_result v) {
   auto& st = self->state;
   self->request(st.monitor, st.runtime.child_timeout, atoms::post_check::value, st.the_plan,
-                st.results, v)
+                st.results, v, st.files)
       .then(
           [=](safety_report& report) {
             json::array blockers;
@@ -587,7 +610,7 @@ void spawn_verifier(self_ptr self) {
   job.the_plan = st.executing_plan;
   job.context = st.current.context;
   job.results = st.results;
-  job.workspace_dir = st.runtime.artifacts_root + "/" + st.current.id;
+  job.files = st.files;
   job.verification_id = st.ids.next("verif");
   job.execution_id = st.execution_id;
   auto req = parse_requirements(st.current.context.requirements);
@@ -710,15 +733,25 @@ void resume_execution(self_ptr self) {
   std::set<std::string> done;
   std::vector<execution_result> kept;
   // A later step may rewrite a file (best practices): only the latest version
-  // of each file must hold its recorded bytes, put back from the kept version
-  // if an interrupted rewrite changed it.
+  // of each file must be held with its recorded bytes. The store keeps them
+  // with the step's result; a data dir from before that has them on disk.
   std::map<std::string, const artifact*> latest;
   for (const auto& r : st.recovered.results)
     if (r.status == execution_status::success)
       for (const auto& a : r.artifacts) latest[a.name] = &a;
   std::set<std::string> intact_files;
-  for (const auto& [name, a] : latest)
-    if (executor::restore_artifact(*a, blob_dir(self))) intact_files.insert(name);
+  workspace files;
+  for (const auto& [name, a] : latest) {
+    if (holds(st.recovered.files, *a)) {
+      files[name] = st.recovered.files.at(name);
+    } else if (auto bytes = executor::read_file_artifact(*a, blob_dir(self))) {
+      files[name] = {a->type, shared<std::string>(std::move(*bytes)), a->checksum};
+    } else {
+      continue;
+    }
+    intact_files.insert(name);
+  }
+  st.files = shared<workspace>(std::move(files));
   for (const auto& r : st.recovered.results) {
     if (r.status != execution_status::success) continue;
     bool intact = std::all_of(r.artifacts.begin(), r.artifacts.end(),
@@ -775,6 +808,7 @@ void on_start(self_ptr self) {
     st.the_plan = st.recovered.the_plan;
     st.has_plan = st.recovered.has_plan;
     st.results = st.recovered.results;
+    st.files = shared<workspace>(st.recovered.files);
     return;
   }
   if (!st.recovered.active) return start_planning(self);

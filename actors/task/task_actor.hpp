@@ -38,6 +38,7 @@ struct recovered_execution {
   plan the_plan;
   bool has_plan = false;
   std::vector<execution_result> results;  // what the store holds, in completion order
+  workspace files;                        // the bytes the store holds of their artifacts
   bool rollback_only = false;             // a finished task whose applied steps are to be undone
 };
 
@@ -63,6 +64,8 @@ struct task_state {
   /// instead of a copy each.
   shared<plan> executing_plan;
   std::vector<execution_result> results;
+  /// The files the steps produced so far; each step gets this snapshot.
+  shared<workspace> files;
   std::optional<task_logic::step_scheduler> scheduler;
   safety_monitor_actor monitor;
   std::unordered_map<caf::actor_addr, running_step> running;  // step children

@@ -102,8 +102,9 @@ struct tf_resource : block_view {
   }
 };
 
-/// The Terraform module of a workspace, read once.
+/// The Terraform module of a workspace, outlined once.
 struct tf_module {
+  const workspace& all;
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<tf_resource> resources;           // resource blocks only
   std::map<std::string, std::string> locals;    // name -> expression
@@ -111,7 +112,7 @@ struct tf_module {
   std::set<std::string> default_tag_keys;       // aws provider default_tags
   std::set<std::string> default_label_keys;     // google provider default_labels
 
-  explicit tf_module(const std::string& dir) : files(executor::read_terraform_files(dir)) {
+  explicit tf_module(const workspace& ws) : all(ws), files(terraform_files(ws)) {
     std::vector<std::string> default_tags, default_labels;
     for (const auto& [file_name, text] : files) {
       for (const auto& block : executor::outline_file(text).blocks) {
@@ -708,23 +709,24 @@ verification_check check_module_valid(const tf_module& m) {
   if (m.files.empty())
     return make_check(module_spec, check_status::failed, true, false,
                       "the workspace has no Terraform files", "Run the generate steps again.");
-  const auto report = *executor::checked_module(m.files);
+  const auto report = *executor::checked_module(m.all);
   return no_findings_check(module_spec, report.errors, check_status::failed,
                            "Fix the reported files; regenerate them if they were edited by hand.");
 }
 
 const check_spec intact_spec{"artifacts_intact", check_category::functionality, "Artifacts intact",
-                             "Every file the steps recorded still exists with the sha256 "
+                             "Every file the steps recorded is held with the sha256 "
                              "checksum recorded when it was written."};
 
-verification_check check_artifacts(const std::vector<execution_result>& results) {
+verification_check check_artifacts(const std::vector<execution_result>& results,
+                                   const workspace& files) {
   const auto artifacts = latest_artifacts(results);
   if (artifacts.empty())
     return make_check(intact_spec, check_status::failed, nullptr, 0,
                       "the execution recorded no artifact", "Run the plan's generate steps.");
   std::vector<std::string> broken;
   for (const auto& a : artifacts)
-    if (!executor::artifact_intact(a))
+    if (!holds(files, a))
       broken.push_back(a.name + " is missing or differs from sha256 " + a.checksum.substr(0, 12) +
                        "...");
   // Expected: the artifacts recorded; actual: those that still match their checksum.
@@ -950,7 +952,9 @@ verification_result verify(const verification_input& in, std::string id, std::st
   const plan& p = in.p ? *in.p : no_plan;
   const task_context& context = in.context ? *in.context : p.context;
   const auto& results = in.results ? *in.results : no_results;
-  const tf_module module(in.workspace_dir);
+  static const workspace no_files;
+  const workspace& files = in.files ? *in.files : no_files;
+  const tf_module module(files);
 
   verification_result v;
   v.id = std::move(id);
@@ -966,7 +970,7 @@ verification_result verify(const verification_input& in, std::string id, std::st
               check_logging(module, in.req),
               check_components_rendered(module, context),
               check_module_valid(module),
-              check_artifacts(results),
+              check_artifacts(results, files),
               check_steps(p, results),
               check_deployment(p, results, module),
               check_durations(p, results),

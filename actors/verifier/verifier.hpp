@@ -1,4 +1,4 @@
-// Verification of what an execution produced: the Terraform files in the
+// Verification of what an execution produced: the Terraform files of the
 // task's workspace, the steps' results and the plan's estimates, checked in
 // five categories (security, compliance, functionality, performance, cost).
 #pragma once
@@ -8,6 +8,7 @@
 
 #include "messages/domain.hpp"
 #include "messages/requirements.hpp"
+#include "messages/workspace.hpp"
 
 namespace ce::verifier {
 
@@ -17,12 +18,12 @@ struct verification_input {
   const task_context* context = nullptr;
   requirements req;
   const std::vector<execution_result>* results = nullptr;
-  std::string workspace_dir;  // where the .tf files are
+  const workspace* files = nullptr;  // what the steps produced; null: nothing
   double cost_limit_usd = 10000;
 };
 
-/// Runs checks in the five categories, each reading what was actually produced (files in
-/// workspace_dir, step outputs, durations, estimates). status: failed if any check failed,
+/// Runs checks in the five categories, each reading what was actually produced (the
+/// workspace's files, step outputs, durations, estimates). status: failed if any check failed,
 /// warning if any warning, else passed. Fills the summary counters; started_at and
 /// completed_at are both `now`.
 verification_result verify(const verification_input& in, std::string id, std::string execution_id,

@@ -14,7 +14,7 @@ verifier_actor::behavior_type verifier_behavior(verifier_actor::pointer self) {
         in.context = &job.context;
         in.req = parse_requirements(job.context.requirements);
         in.results = &job.results;
-        in.workspace_dir = job.workspace_dir;
+        in.files = &job.files.get();
         in.cost_limit_usd = job.cost_limit_usd;
         auto result = verify(in, job.verification_id, job.execution_id, now_ms());
         self->quit();  // one verification per child

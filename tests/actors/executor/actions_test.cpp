@@ -34,12 +34,13 @@ task_context seed_context() {  // the seed README's example task
 
 /// Runs a plan's steps in `order` (a topological order), stopping at the first failure.
 struct plan_run {
-  plan_run(plan planned, task_context c, std::string dir)
-      : p(std::move(planned)), context(std::move(c)), workspace(std::move(dir)) {}
+  plan_run(plan planned, task_context c, std::string workspace_dir)
+      : p(std::move(planned)), context(std::move(c)), dir(std::move(workspace_dir)) {}
 
   plan p;
   task_context context;
-  std::string workspace;
+  std::string dir;  // where deployment steps find the files on disk
+  workspace files;  // what the steps wrote so far
   std::unique_ptr<deployment_driver> driver = make_simulated_driver();
   std::vector<execution_result> results;
   int next_id = 0;
@@ -50,12 +51,15 @@ struct plan_run {
     in.step = &step;
     in.context = &context;
     in.req = parse_requirements(context.requirements);
-    in.workspace_dir = workspace;
+    in.files = &files;
+    in.workspace_dir = dir;
     in.completed = &results;
     in.driver = driver.get();
     in.result_id = "result_" + step.id;
     in.next_artifact_id = [this] { return "art_" + std::to_string(++next_id); };
-    return run_action(in);
+    auto outcome = run_action(in);
+    for (auto& [name, file] : outcome.written) files[name] = file;
+    return std::move(outcome.result);
   }
 
   void run_all() {
@@ -112,15 +116,14 @@ TEST_CASE("the seed example's deploy plan runs end to end in dependency order", 
     }
     for (const auto& [name, a] : latest) {
       INFO(name);
-      CHECK(artifact_intact(a));
+      CHECK(holds(run.files, a));
     }
   }
   SECTION("the workspace holds the root module, one file per component and the README") {
     for (const char* name : {"main.tf", "outputs.tf", "vpc.tf", "eks.tf", "rds.tf", "README.md",
                              "terraform.tfstate.json"})
-      CHECK(std::ifstream(tmp / name).good());
-    auto files = read_terraform_files(tmp.path());
-    CHECK(check_module(files).ok);
+      CHECK(run.files.count(name) == 1);
+    CHECK(check_module(terraform_files(run.files)).ok);
   }
   SECTION("generate_component reports the resources it rendered") {
     auto eks = outputs(run.result_of("generate_component"));
@@ -149,7 +152,7 @@ TEST_CASE("the seed example's deploy plan runs end to end in dependency order", 
   SECTION("the README documents the files the earlier steps wrote") {
     const auto& doc = run.result_of("generate_documentation");
     REQUIRE(doc.artifacts.size() == 1);
-    auto readme = read_file(doc.artifacts[0].path);
+    auto readme = *run.files.at(doc.artifacts[0].name).bytes;
     CHECK_THAT(readme, Catch::Contains("vpc --> eks"));
     CHECK_THAT(readme, Catch::Contains(run.result_of("generate_component").artifacts[0].name));
   }
@@ -214,7 +217,7 @@ TEST_CASE("best practices with autofix off report violations and change no file"
   CHECK(o.at("violations_found").to_number<int64_t>() > 0);
   CHECK(o.at("violations_fixed") == 0);
   CHECK(o.at("compliance_score").to_number<double>() == 0);
-  auto readme = read_file(run.result_of("generate_documentation").artifacts[0].path);
+  auto readme = *run.files.at(run.result_of("generate_documentation").artifacts[0].name).bytes;
   CHECK_THAT(readme, !Catch::Contains("```mermaid"));
 }
 
@@ -238,16 +241,18 @@ TEST_CASE("validate_requirements refuses a bad region with field details", "[act
   CHECK(r.status == execution_status::failure);
   CHECK(r.error.code == "invalid_requirements");
   CHECK_THAT(r.error.details.text, Catch::Contains("context.region"));
-  CHECK(read_terraform_files(tmp.path()).empty());  // nothing written
+  CHECK(run.files.empty());  // nothing written
 }
 
 TEST_CASE("validate_generated_code lists every problem of broken code", "[actions]") {
   temp_dir tmp;
-  std::ofstream(tmp / "a.tf") << "resource \"aws_vpc\" \"main\" {\n  cidr_block = \n";
-  std::ofstream(tmp / "b.tf")
-      << "resource \"aws_subnet\" \"x\" {\n  vpc_id = aws_vpc.other.id\n}\n";
   plan_run run{planner::make_plan("plan_1", "task_1", task_type::generate, seed_context(), 0),
                seed_context(), tmp.path()};
+  auto text = [](const char* content) {
+    return make_file(artifact_type::terraform, shared<std::string>(content));
+  };
+  run.files["a.tf"] = text("resource \"aws_vpc\" \"main\" {\n  cidr_block = \n");
+  run.files["b.tf"] = text("resource \"aws_subnet\" \"x\" {\n  vpc_id = aws_vpc.other.id\n}\n");
   auto r = run.run(step_with("validate_generated_code"));
   CHECK(r.status == execution_status::failure);
   CHECK(r.error.code == "invalid_code");

@@ -50,22 +50,21 @@ std::set<std::string> blocker_ids(const safety_report& report) {
   return ids;
 }
 
-/// Writes content as a file of dir and returns its artifact record.
-artifact write_file_artifact(const std::string& dir, const std::string& name,
+/// Puts content as a file into the workspace and returns its artifact record.
+artifact write_file_artifact(workspace& files, const std::string& name,
                              const std::string& content) {
-  const std::string path = dir + "/" + name;
-  std::ofstream(path, std::ios::binary) << content;
+  files[name] = executor::make_file(artifact_type::terraform, shared<std::string>(content));
   artifact a;
   a.id = "artifact_" + name;
   a.name = name;
-  a.path = path;
+  a.path = "task_1/" + name;
   a.size = static_cast<int64_t>(content.size());
   a.checksum = executor::sha256_hex(content);
   return a;
 }
 
 /// A successful result for every step of the plan; each generate step wrote one .tf file.
-std::vector<execution_result> successful_results(const plan& p, const std::string& dir) {
+std::vector<execution_result> successful_results(const plan& p, workspace& files) {
   std::vector<execution_result> results;
   for (const auto& step : p.steps) {
     execution_result r;
@@ -75,7 +74,7 @@ std::vector<execution_result> successful_results(const plan& p, const std::strin
     r.status = execution_status::success;
     if (step.action == "generate_component")
       r.artifacts.push_back(write_file_artifact(
-          dir, step.component + ".tf",
+          files, step.component + ".tf",
           "resource \"aws_s3_bucket\" \"" + step.component + "\" {\n  bucket = \"b\"\n}\n"));
     results.push_back(std::move(r));
   }
@@ -355,26 +354,46 @@ TEST_CASE("the execution times out once it runs longer than the policy allows") 
 }
 
 TEST_CASE("post-execution passes on intact generated files and fails once one is tampered") {
-  temp_dir dir;
+  workspace files;
   const auto p = make_test_plan(task_type::generate, "staging", {"vpc", "s3"});
-  const auto results = successful_results(p, dir.path());
+  const auto results = successful_results(p, files);
   const auto verification = verification_with(check_category::security, check_status::passed);
 
-  auto report = run_post_execution(p, results, verification, {});
+  auto report = run_post_execution(p, results, verification, {}, &files);
   CHECK(report.phase == safety_phase::post_execution);
   REQUIRE(report.results.size() == 3);
   CHECK(report.passed);
 
-  std::ofstream(dir.path() + "/vpc.tf", std::ios::app) << "# edited after generation\n";
-  report = run_post_execution(p, results, verification, {});
+  files["vpc.tf"] = executor::make_file(
+      artifact_type::terraform, shared<std::string>(*files["vpc.tf"].bytes + "# edited\n"));
+  report = run_post_execution(p, results, verification, {}, &files);
   CHECK(blocker_ids(report) == std::set<std::string>{"deployment_verified"});
   CHECK_THAT(result_named(report, "deployment_verified").message, Catch::Contains("vpc.tf"));
 }
 
-TEST_CASE("post-execution fails when a generate step failed") {
-  temp_dir dir;
+TEST_CASE("checked again later without the files, integrity is what the verification found") {
+  workspace files;
   const auto p = make_test_plan(task_type::generate, "staging", {"vpc", "s3"});
-  auto results = successful_results(p, dir.path());
+  const auto results = successful_results(p, files);
+  auto verification = verification_with(check_category::security, check_status::passed);
+  CHECK(run_post_execution(p, results, verification, {}).passed);
+
+  verification_check intact;
+  intact.id = "artifacts_intact";
+  intact.type = check_category::functionality;
+  intact.status = check_status::failed;
+  intact.error = "s3.tf is missing or differs from sha256 0123456789ab...";
+  verification.checks.push_back(intact);
+  const auto report = run_post_execution(p, results, verification, {});
+  CHECK(blocker_ids(report) == std::set<std::string>{"deployment_verified"});
+  CHECK_THAT(result_named(report, "deployment_verified").message,
+             Catch::Contains("s3.tf") && !Catch::Contains("vpc.tf"));
+}
+
+TEST_CASE("post-execution fails when a generate step failed") {
+  workspace files;
+  const auto p = make_test_plan(task_type::generate, "staging", {"vpc", "s3"});
+  auto results = successful_results(p, files);
   for (auto& r : results)
     if (r.step_id == "generate_s3") r.status = execution_status::failure;
   const auto report = run_post_execution(
@@ -383,9 +402,9 @@ TEST_CASE("post-execution fails when a generate step failed") {
 }
 
 TEST_CASE("a deployment counts as verified only when verify_deployment succeeded") {
-  temp_dir dir;
+  workspace files;
   const auto p = make_test_plan(task_type::deploy, "staging", {"vpc"});
-  auto results = successful_results(p, dir.path());
+  auto results = successful_results(p, files);
   const auto verification = verification_with(check_category::security, check_status::passed);
   CHECK(run_post_execution(p, results, verification, {}).passed);
   for (auto& r : results)
@@ -395,9 +414,9 @@ TEST_CASE("a deployment counts as verified only when verify_deployment succeeded
 }
 
 TEST_CASE("an actual cost far above the estimate is a warning, not a blocker") {
-  temp_dir dir;
+  workspace files;
   const auto p = make_test_plan(task_type::deploy, "staging", {"vpc"});
-  auto results = successful_results(p, dir.path());
+  auto results = successful_results(p, files);
   const auto verification = verification_with(check_category::security, check_status::passed);
   for (auto& r : results)
     if (r.step_id == "apply_deployment")
@@ -416,9 +435,9 @@ TEST_CASE("an actual cost far above the estimate is a warning, not a blocker") {
 }
 
 TEST_CASE("a failed security check in the verification fails the security posture") {
-  temp_dir dir;
+  workspace files;
   const auto p = make_test_plan(task_type::generate, "staging", {"vpc"});
-  const auto results = successful_results(p, dir.path());
+  const auto results = successful_results(p, files);
   auto report = run_post_execution(
       p, results, verification_with(check_category::security, check_status::failed), {});
   CHECK(blocker_ids(report) == std::set<std::string>{"security_posture"});
@@ -443,9 +462,9 @@ TEST_CASE("check details are JSON objects") {
 }
 
 TEST_CASE("post-execution results report a score against their threshold") {
-  temp_dir dir;
+  workspace files;
   const auto p = make_test_plan(task_type::deploy, "staging", {"vpc"});
-  auto results = successful_results(p, dir.path());
+  auto results = successful_results(p, files);
   const auto verification = verification_with(check_category::security, check_status::passed);
   auto score_of = [](const safety_check_result& r) {
     auto details = json::parse(r.details.text).as_object();
@@ -481,9 +500,9 @@ TEST_CASE("post-execution results report a score against their threshold") {
 TEST_CASE("a result keeps its check's registered severity whether it passed or not") {
   std::map<std::string, severity> registered;
   for (const auto& c : registered_checks()) registered[c.id] = c.level;
-  temp_dir dir;
+  workspace files;
   const auto p = make_test_plan(task_type::deploy, "staging", {"vpc"});
-  auto results = successful_results(p, dir.path());
+  auto results = successful_results(p, files);
   for (auto& r : results)
     if (r.step_id == "apply_deployment")
       r.outputs.text = json::serialize(json::object{{"monthly_cost_usd", p.estimated_cost * 2}});

@@ -597,3 +597,87 @@ TEST_CASE("a task stored before tasks carried queue_position still reads back",
   CHECK(back.subject.result.errors == std::vector<std::string>{"kept"});
   CHECK(back.subject.queue_position == 0);
 }
+
+namespace {
+
+stored_blob blob_of(const std::string& bytes, const std::string& checksum) {
+  return {checksum, shared<std::string>(bytes)};
+}
+
+/// Rows in the blobs table, read on a connection of its own.
+int64_t blob_rows(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* count = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM blobs", -1, &count, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(count) == SQLITE_ROW);
+  auto rows = sqlite3_column_int64(count, 0);
+  sqlite3_finalize(count);
+  sqlite3_close(db);
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("artifact bytes are kept once per checksum, committed with the result", "[store]") {
+  ce::testing::temp_dir dir;
+  auto path = db_path(dir);
+  auto store = open_store(path);
+  for (const char* task_id : {"task_a", "task_b"}) {  // two tasks, identical output
+    change_set changes;
+    changes.tasks.push_back(make_task(task_id, "u", task_status::executing, 1000));
+    execution_result r;
+    r.id = std::string("result_") + task_id;
+    r.step_id = "generate_vpc";
+    artifact a;
+    a.name = "vpc.tf";
+    a.checksum = "sha_vpc";
+    r.artifacts.push_back(a);
+    changes.result_task_ids.push_back(task_id);
+    changes.results.push_back(r);
+    changes.blobs.push_back(blob_of("resource \"aws_vpc\" \"main\" {}\n", "sha_vpc"));
+    commit(*store, changes);
+  }
+  CHECK(blob_rows(path) == 1);
+  std::string bytes;
+  REQUIRE(store->find_blob("sha_vpc", bytes));
+  CHECK(bytes == "resource \"aws_vpc\" \"main\" {}\n");
+  CHECK_FALSE(store->find_blob("sha_unknown", bytes));
+
+  // A restarted node gets the bytes of an active task's artifacts to resume with.
+  store.reset();
+  store = open_store(path);
+  recovered_state state;
+  std::string error;
+  REQUIRE(store->load(state, 10, 2000, error));
+  REQUIRE(state.active.size() == 2);
+  for (const auto& t : state.active) {
+    REQUIRE(t.files.count("vpc.tf") == 1);
+    CHECK(t.files.at("vpc.tf").checksum == "sha_vpc");
+    CHECK(*t.files.at("vpc.tf").bytes == "resource \"aws_vpc\" \"main\" {}\n");
+  }
+}
+
+TEST_CASE("a version-2 database gains the blobs table and keeps its tasks", "[store]") {
+  ce::testing::temp_dir dir;
+  auto path = db_path(dir);
+  {
+    auto store = open_store(path);
+    commit_tasks(*store, {make_task("task_old", "u", task_status::completed, 1000, 2000)});
+  }
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DROP TABLE blobs; PRAGMA user_version=2;", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = open_store(path);
+  stored_task found;
+  CHECK(store->find_task("task_old", found));
+  change_set changes;
+  changes.blobs.push_back(blob_of("bytes", "sha_new"));
+  commit(*store, changes);
+  std::string bytes;
+  CHECK(store->find_blob("sha_new", bytes));
+}

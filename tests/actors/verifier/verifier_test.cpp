@@ -27,7 +27,8 @@ constexpr timestamp_ms plan_time = 1'700'000'000'000;  // any fixed instant
 /// A task executed for real: make_plan, then every step through the executor's actions with
 /// the simulated deployment driver, into a fresh workspace.
 struct executed_task {
-  temp_dir workspace;
+  temp_dir dir;     // where deployment steps find the files on disk
+  workspace files;  // what the steps wrote
   task_context context;
   plan p;
   std::unique_ptr<executor::deployment_driver> driver = executor::make_simulated_driver();
@@ -47,12 +48,15 @@ struct executed_task {
       in.step = &step;
       in.context = &context;
       in.req = parse_requirements(context.requirements);
-      in.workspace_dir = workspace.path();
+      in.files = &files;
+      in.workspace_dir = dir.path();
       in.completed = &results;
       in.driver = driver.get();
       in.result_id = "result_" + step.id;
       in.next_artifact_id = [this] { return "art_" + std::to_string(++artifact_ids); };
-      auto r = executor::run_action(in);
+      auto outcome = executor::run_action(in);
+      for (auto& [name, file] : outcome.written) files[name] = file;
+      auto& r = outcome.result;
       INFO(step.id << ": " << r.error.code << " " << r.error.message);
       REQUIRE(r.status == execution_status::success);
       results.push_back(std::move(r));
@@ -65,17 +69,22 @@ struct executed_task {
     in.context = &context;
     in.req = parse_requirements(context.requirements);
     in.results = &results;
-    in.workspace_dir = workspace.path();
+    in.files = &files;
     in.cost_limit_usd = cost_limit_usd;
     return verifier::verify(in, "verification_test", "execution_test", plan_time);
   }
 
-  std::string read(const std::string& name) const { return executor::read_file(workspace / name); }
+  std::string read(const std::string& name) const { return *files.at(name).bytes; }
+
+  /// Changes a file's bytes without recording it, as a hand edit would.
+  void tamper(const std::string& name, const std::string& content) {
+    files[name] = executor::make_file(files.at(name).type, shared<std::string>(content));
+  }
 
   /// Rewrites a file the way a later step would: the new content is recorded as a newer
   /// artifact, so only what the content says can fail a check, not its checksum.
   void rewrite(const std::string& name, const std::string& content) {
-    std::ofstream(workspace / name, std::ios::binary | std::ios::trunc) << content;
+    files[name] = executor::make_file(artifact_type::terraform, shared<std::string>(content));
     execution_result r;
     r.id = "result_rewrite_" + name;
     r.plan_id = p.id;
@@ -83,7 +92,7 @@ struct executed_task {
     artifact a;
     a.id = "art_rewrite_" + name;
     a.name = name;
-    a.path = workspace / name;
+    a.path = dir / name;
     a.size = static_cast<int64_t>(content.size());
     a.checksum = executor::sha256_hex(content);
     a.created_at = std::numeric_limits<timestamp_ms>::max();  // newer than every step's record
@@ -195,7 +204,7 @@ TEST_CASE("a single-node cluster or single-zone database in production is a sizi
 
 TEST_CASE("a file changed after it was written fails the artifact check") {
   executed_task task(task_type::generate, cloud_provider::aws, "staging", {"vpc", "rds"}, tagged);
-  std::ofstream(task.workspace / "rds.tf", std::ios::app) << "# edited by hand\n";
+  task.tamper("rds.tf", task.read("rds.tf") + "# edited by hand\n");
   const auto v = task.verify();
   INFO(describe(v));
   CHECK(v.status == verification_status::failed);
@@ -206,7 +215,7 @@ TEST_CASE("a file changed after it was written fails the artifact check") {
 
 TEST_CASE("a deleted component file fails the rendering and artifact checks") {
   executed_task task(task_type::generate, cloud_provider::aws, "staging", {"vpc", "s3"}, tagged);
-  std::filesystem::remove(task.workspace / "s3.tf");
+  task.files.erase("s3.tf");
   const auto v = task.verify();
   INFO(describe(v));
   CHECK(check_named(v, "components_rendered").status == check_status::failed);
