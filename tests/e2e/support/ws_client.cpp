@@ -1,5 +1,12 @@
 #include "tests/e2e/support/ws_client.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -126,9 +133,18 @@ ws_client::ws_client(const ws_connect_options& options) : impl_(std::make_shared
         auto& stream = beast::get_lowest_layer(self.ws);
         beast::error_code ec;
         stream.socket().open(tcp::v4(), ec);
-        if (!ec && options.receive_buffer_bytes > 0)
+        if (!ec && options.receive_buffer_bytes > 0) {
           stream.socket().set_option(
               asio::socket_base::receive_buffer_size(options.receive_buffer_bytes), ec);
+          // A receive window far below the segment size (64 KiB on loopback) is never
+          // reopened by the receiver (silly window avoidance): the sender then learns of
+          // the space only from its zero-window probes, whose interval doubles up to two
+          // minutes. Small segments keep a small buffer flowing once it is read.
+          int segment = std::max(536, static_cast<int>(options.receive_buffer_bytes / 4));
+          if (!ec && ::setsockopt(stream.socket().native_handle(), IPPROTO_TCP, TCP_MAXSEG,
+                                  &segment, sizeof segment) != 0)
+            ec.assign(errno, boost::system::generic_category());
+        }
         if (ec) return complete(ec);
         tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
         auto host = options.host + ":" + std::to_string(options.port);
