@@ -86,7 +86,7 @@ void add_completed_task(change_set& out, id_generator& ids, uint64_t& seq, const
                                     R"({"step_id":")" + step.id + "\"}"));
   }
   out.events.push_back(make_event(seq, node, t, "task_completed", now, R"({"success":true})"));
-  out.plans.push_back(std::move(p));
+  out.plans.push_back(shared<plan>(std::move(p)));
   out.tasks.push_back(std::move(t));
 }
 

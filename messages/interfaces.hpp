@@ -148,12 +148,13 @@ using engine_actor = caf::typed_actor<
     /// From a task actor: an event of its task. Forwarded to the log on the
     /// same path as its state changes, so the task's events keep their order.
     caf::reacts_to<atoms::emit, event>,
-    /// From a task actor: its plan's new state (approval, step statuses).
-    caf::reacts_to<atoms::plan_changed, plan>,
+    /// From a task actor: its plan's new state (approval, phase), stored.
+    caf::reacts_to<atoms::plan_changed, shared<plan>>,
     /// From a task actor: one step's result, the bytes of the files it wrote and its
-    /// event (task id, result, bytes, event), stored in one commit.
+    /// event, stored in one commit; then the plan as it stands after the step is shown
+    /// (task id, result, bytes, event, plan).
     caf::reacts_to<atoms::step_finished, std::string, execution_result, std::vector<stored_blob>,
-                   event>,
+                   event, shared<plan>>,
     /// From a task actor: the verification result (task id, result).
     caf::reacts_to<atoms::verified, std::string, verification_result>>;
 
@@ -195,13 +196,13 @@ using planner_actor = caf::typed_actor<caf::replies_to<atoms::make_plan, plan_jo
 /// Child: pre-, during- and post-execution safety.
 using safety_monitor_actor = caf::typed_actor<
     /// The ten pre-execution checks on a plan.
-    caf::replies_to<atoms::pre_check, plan>::with<safety_report>,
+    caf::replies_to<atoms::pre_check, shared<plan>>::with<safety_report>,
     /// During execution: N resources created at time T. Answers whether the
     /// task is still within its limits; a violation is also sent to the task.
     caf::replies_to<atoms::progress, int32_t, timestamp_ms>::with<bool>,
     /// The three post-execution checks, on the files the task produced.
-    caf::replies_to<atoms::post_check, plan, std::vector<execution_result>, verification_result,
-                    shared<workspace>>::with<safety_report>>;
+    caf::replies_to<atoms::post_check, shared<plan>, std::vector<execution_result>,
+                    verification_result, shared<workspace>>::with<safety_report>>;
 
 /// Child: runs one plan step, then exits. Answers its result and the files it wrote.
 using step_actor =

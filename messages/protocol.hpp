@@ -41,7 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, task_page& x) {
 /// of execute?wait=true and of the legacy synchronous execute.
 struct execution_outcome {
   task subject;
-  plan the_plan;
+  shared<plan> the_plan;
   bool has_plan = false;
   std::vector<execution_result> results;
   verification_result verification;
@@ -233,7 +233,7 @@ namespace ce {
 /// transaction (group commit) and acknowledges each once it is on disk.
 struct change_set {
   std::vector<task> tasks;                         // inserted or replaced by id
-  std::vector<plan> plans;                         // inserted or replaced by id
+  std::vector<shared<plan>> plans;                 // inserted or replaced by id
   std::vector<std::string> result_task_ids;        // parallel to results
   std::vector<execution_result> results;           // inserted (id unique)
   std::vector<std::string> verification_task_ids;  // parallel to verifications

@@ -295,7 +295,7 @@ void rest_api::execute_task(const api_request& req, const std::vector<std::strin
         [reply](const execution_outcome& out) {
           json::object data{
               {"task", codec::to_json(out.subject)},
-              {"plan", out.has_plan ? codec::to_json(out.the_plan) : json::value{}},
+              {"plan", out.has_plan ? codec::to_json(*out.the_plan) : json::value{}},
               {"executionResults", codec::to_json_array(out.results)},
               {"verificationResult",
                out.has_verification ? codec::to_json(out.verification) : json::value{}}};

@@ -103,8 +103,8 @@ caf::result<T> read_plan(self_ptr self, const std::string& id, Answer answer) {
 execution_outcome outcome_of(self_ptr self, const task_record& rec) {
   execution_outcome out;
   out.subject = rec.current;
-  if (auto* p = self->state.registry.find_plan(rec.current.execution.plan_id)) {
-    out.the_plan = *p;
+  if (auto p = self->state.registry.shared_plan(rec.current.execution.plan_id)) {
+    out.the_plan = std::move(*p);
     out.has_plan = true;
   }
   out.results = rec.results;
@@ -156,10 +156,14 @@ change_set task_change(const task& t) {
   return c;
 }
 
-change_set plan_change(const plan& p) {
+change_set plan_change(shared<plan> p) {
   change_set c;
-  c.plans.push_back(p);
+  c.plans.push_back(std::move(p));
   return c;
+}
+
+change_set plan_change(const plan& p) {
+  return plan_change(shared<plan>(p));
 }
 
 /// The refusal of a command on a task that another command is changing.
@@ -929,20 +933,26 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       [=](atoms::emit, event& e) {
         self->send(self->state.events, atoms::emit::value, std::move(e));
       },
-      [=](atoms::plan_changed, const plan& p) {
+      [=](atoms::plan_changed, const shared<plan>& p) {
         persist(
             self, plan_change(p), [=] { self->state.registry.put_plan(p, now_ms()); },
             [](caf::error&) {});
       },
       [=](atoms::step_finished, const std::string& task_id, const execution_result& r,
-          std::vector<stored_blob>& blobs, event& finished) {
+          std::vector<stored_blob>& blobs, event& finished, const shared<plan>& progress) {
         change_set c;
         c.result_task_ids.push_back(task_id);
         c.results.push_back(r);
         c.blobs = blobs;
+        // The plan's step statuses follow from the stored results (a restart
+        // recomputes them), so this snapshot is shown, not stored.
         save_with_event(
             self, std::move(c), std::move(finished),
-            [=] { self->state.registry.add_result(task_id, r, blobs); }, [](caf::error&) {});
+            [=] {
+              self->state.registry.add_result(task_id, r, blobs);
+              self->state.registry.put_plan(progress, now_ms());
+            },
+            [](caf::error&) {});
       },
       [=](atoms::verified, const std::string& task_id, const verification_result& v) {
         change_set c;

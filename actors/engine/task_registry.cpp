@@ -68,7 +68,7 @@ void task_registry::insert_stored(stored_task t) {
   for (auto& [name, file] : t.files) rec.bytes.emplace(file.checksum, file.bytes);
   if (t.has_plan) {
     auto plan_id = t.the_plan.id;
-    plans_.emplace(plan_id, std::move(t.the_plan));
+    plans_.emplace(plan_id, shared<plan>(std::move(t.the_plan)));
   }
 }
 
@@ -91,7 +91,7 @@ void task_registry::admit_plan(plan p, timestamp_ms now) {
   if (plans_.count(p.id)) return;
   auto id = p.id;
   bool standalone = p.task_id.empty();
-  plans_.emplace(id, std::move(p));
+  plans_.emplace(id, shared<plan>(std::move(p)));
   // A task's plan leaves with its task.
   if (standalone) retain(id, true, now);
   evict(now, id);
@@ -168,22 +168,31 @@ const task_record* task_registry::find(const std::string& task_id) const {
 }
 
 void task_registry::put_plan(plan p, timestamp_ms now) {
-  auto id = p.id;
-  auto [it, is_new] = plans_.try_emplace(id);
-  it->second = std::move(p);
+  put_plan(shared<plan>(std::move(p)), now);
+}
+
+void task_registry::put_plan(shared<plan> p, timestamp_ms now) {
+  auto id = p->id;
+  auto [it, is_new] = plans_.insert_or_assign(id, std::move(p));
   if (!is_new) return;
   // Every change of a stored plan that left memory reads it back first
   // (admit_plan), so a plan new to memory is a new plan.
   ++total_plans_;
-  if (it->second.task_id.empty()) {
+  if (it->second->task_id.empty()) {
     retain(id, true, now);
     evict(now, id);
   }
 }
 
-plan* task_registry::find_plan(const std::string& plan_id) {
+const plan* task_registry::find_plan(const std::string& plan_id) const {
   auto it = plans_.find(plan_id);
-  return it == plans_.end() ? nullptr : &it->second;
+  return it == plans_.end() ? nullptr : &it->second.get();
+}
+
+std::optional<shared<plan>> task_registry::shared_plan(const std::string& plan_id) const {
+  auto it = plans_.find(plan_id);
+  if (it == plans_.end()) return std::nullopt;
+  return it->second;
 }
 
 void task_registry::add_result(const std::string& task_id, execution_result r,

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -63,7 +64,11 @@ class task_registry {
 
   /// Inserts or replaces a plan (timestamps the retention of a standalone one).
   void put_plan(plan p, timestamp_ms now);
-  plan* find_plan(const std::string& plan_id);
+  /// Same for a snapshot shared with others (no copy).
+  void put_plan(shared<plan> p, timestamp_ms now);
+  const plan* find_plan(const std::string& plan_id) const;
+  /// The held snapshot of a plan, shared (no copy); nullopt if not held.
+  std::optional<shared<plan>> shared_plan(const std::string& plan_id) const;
 
   void add_result(const std::string& task_id, execution_result r,
                   const std::vector<stored_blob>& blobs = {});
@@ -105,7 +110,7 @@ class task_registry {
   retention keep_;
   std::unordered_map<std::string, task_record> tasks_;
   std::vector<std::string> order_;  // creation order; only without retention
-  std::unordered_map<std::string, plan> plans_;
+  std::unordered_map<std::string, shared<plan>> plans_;
   std::deque<retained_entry> retained_;                        // oldest first
   std::unordered_map<std::string, uint64_t> retained_stamps_;  // id -> current stamp
   uint64_t next_stamp_ = 0;

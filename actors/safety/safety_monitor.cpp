@@ -8,7 +8,9 @@ safety_monitor_actor::behavior_type safety_monitor_behavior(
   self->state.policy = policy;
   self->state.monitor.emplace(policy, execution_started_at);
   return {
-      [=](atoms::pre_check, const plan& p) { return run_pre_execution(p, self->state.policy); },
+      [=](atoms::pre_check, const shared<plan>& p) {
+        return run_pre_execution(*p, self->state.policy);
+      },
       [=](atoms::progress, int32_t resources_created, timestamp_ms at) {
         // The task waits for this answer before it starts the next steps:
         // nothing more is deployed once the rate is broken.
@@ -20,9 +22,9 @@ safety_monitor_actor::behavior_type safety_monitor_behavior(
         }
         return true;
       },
-      [=](atoms::post_check, const plan& p, const std::vector<execution_result>& results,
+      [=](atoms::post_check, const shared<plan>& p, const std::vector<execution_result>& results,
           const verification_result& verification, const shared<workspace>& files) {
-        return run_post_execution(p, results, verification, self->state.policy, &files.get());
+        return run_post_execution(*p, results, verification, self->state.policy, &files.get());
       },
   };
 }

@@ -277,7 +277,7 @@ bool sqlite_store::commit(const std::vector<const change_set*>& batch, std::stri
             .integer(8, t.completed_at)
             .run();
       for (const auto& p : changes->plans)
-        put_plan.text(1, p.id).text(2, p.task_id).blob(3, to_blob(p)).run();
+        put_plan.text(1, p->id).text(2, p->task_id).blob(3, to_blob(*p)).run();
       for (size_t i = 0; i < changes->results.size(); ++i) {
         const auto& r = changes->results[i];
         put_result.text(1, r.id)

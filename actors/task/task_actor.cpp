@@ -80,9 +80,12 @@ void publish_task(self_ptr self, const char* type, json::object data = {}) {
   self->send(self->state.engine, atoms::task_changed::value, self->state.current, std::move(e));
 }
 
-void publish_plan(self_ptr self) {
+/// Sends the plan as it stands to be stored; returns that snapshot.
+shared<plan> publish_plan(self_ptr self) {
   self->state.the_plan.updated_at = now_ms();
-  self->send(self->state.engine, atoms::plan_changed::value, self->state.the_plan);
+  shared<plan> snapshot(self->state.the_plan);
+  self->send(self->state.engine, atoms::plan_changed::value, snapshot);
+  return snapshot;
 }
 
 void set_status(self_ptr self, task_status next) {
@@ -283,7 +286,7 @@ void roll_back_next(self_ptr self) {
     e.data = codec::to_doc(data);
     e.user_id = st.current.user_id;
     self->send(st.engine, atoms::step_finished::value, st.current.id, r, take_files(self, written),
-               std::move(e));
+               std::move(e), shared<plan>(st.the_plan));
     st.results.push_back(std::move(r));
   };
   auto failed = [=](execution_result r, const workspace& written, const std::string& why) {
@@ -392,11 +395,11 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
       if (auto* n = obj->if_contains("resources_created"); n && n->is_number())
         resources_created = static_cast<int32_t>(n->to_number<double>());
   }
+  self->state.the_plan.updated_at = now_ms();
   self->send(self->state.engine, atoms::step_finished::value, self->state.current.id, result,
-             take_files(self, written), std::move(finished));
+             take_files(self, written), std::move(finished), shared<plan>(self->state.the_plan));
   std::string error_text = result.error.message;
   self->state.results.push_back(std::move(result));
-  publish_plan(self);
 
   if (!ok) {
     // Fail fast: running siblings are stopped and whatever did not run is skipped.
@@ -505,13 +508,12 @@ void begin_execution(self_ptr self) {
   st.execution_id = st.ids.next("exec");
   st.current.execution.execution_id = st.execution_id;
   st.the_plan.status = plan_status::executing;
-  publish_plan(self);
+  st.executing_plan = publish_plan(self);
   publish_task(self, "execution_started",
                {{"plan_id", st.the_plan.id},
                 {"execution_id", st.execution_id},
                 {"steps", st.the_plan.steps.size()}});
   arm_execution_timeout(self);
-  st.executing_plan = shared<plan>(st.the_plan);
   st.scheduler.emplace(st.the_plan.steps);
   schedule_steps(self);
 }
@@ -559,8 +561,8 @@ void finish_completed(self_ptr self, const verification_result& v) {
 
 void run_post_checks(self_ptr self, verification_result v) {
   auto& st = self->state;
-  self->request(st.monitor, st.runtime.child_timeout, atoms::post_check::value, st.the_plan,
-                st.results, v, st.files)
+  self->request(st.monitor, st.runtime.child_timeout, atoms::post_check::value,
+                shared<plan>(st.the_plan), st.results, v, st.files)
       .then(
           [=](safety_report& report) {
             json::array blockers;
@@ -687,7 +689,7 @@ void on_plan(self_ptr self, plan p) {
   st.the_plan = std::move(p);
   st.has_plan = true;
   st.current.execution.plan_id = st.the_plan.id;
-  publish_plan(self);
+  auto snapshot = publish_plan(self);
   publish_task(self, "plan_generated",
                {{"plan_id", st.the_plan.id},
                 {"steps", st.the_plan.steps.size()},
@@ -698,7 +700,7 @@ void on_plan(self_ptr self, plan p) {
   st.monitor =
       self->spawn<caf::monitored>(safety::safety_monitor_behavior,
                                   caf::actor_cast<task_actor>(self), st.runtime.policy, now_ms());
-  self->request(st.monitor, st.runtime.child_timeout, atoms::pre_check::value, st.the_plan)
+  self->request(st.monitor, st.runtime.child_timeout, atoms::pre_check::value, snapshot)
       .then([=](safety_report& report) { after_pre_checks(self, report); },
             [=](caf::error& err) {
               end_failed(self, {"pre-execution safety checks crashed: " + render(self, err)});

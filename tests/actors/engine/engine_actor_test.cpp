@@ -117,7 +117,7 @@ TEST_CASE("a staging task runs from pending to completed with real artifacts", "
   REQUIRE(out.subject.status == task_status::completed);
   CHECK(out.subject.result.success);
   REQUIRE(out.has_plan);
-  CHECK(out.the_plan.approved_by == "policy");
+  CHECK(out.the_plan->approved_by == "policy");
   CHECK(out.has_verification);
   CHECK(out.verification.status != verification_status::failed);
   // validate_requirements, 3 generates, validate, best practices, documentation
@@ -197,7 +197,7 @@ TEST_CASE("a step actor that throws fails its task with the reason; the node kee
   CHECK(out.subject.result.errors[0].find("simulated crash") != std::string::npos);
   CHECK(has(types_of(f.events_of(crashing.id)), "step_failed"));
   bool skipped_after_crash = false;
-  for (const auto& s : out.the_plan.steps)
+  for (const auto& s : out.the_plan->steps)
     if (s.id == "generate_documentation") skipped_after_crash = s.status == step_status::skipped;
   CHECK(skipped_after_crash);
 

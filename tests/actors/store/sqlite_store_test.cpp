@@ -332,7 +332,7 @@ TEST_CASE("a found task carries its plan, its results in commit order and its ve
   standalone.id = "plan_standalone";
   change_set first;
   first.tasks.push_back(t);
-  first.plans = {p, standalone};
+  first.plans = {shared<plan>(p), shared<plan>(standalone)};
   // Ids deliberately not in alphabetical order: the order is the commit order.
   for (const char* id : {"res_z", "res_a"}) {
     execution_result r;
@@ -417,7 +417,7 @@ TEST_CASE("load gives the active tasks, the newest events, the last seq and the 
       make_task("t_cancelled", "u", task_status::cancelled, 4000, now - 500),
       make_task("t_awaiting", "u", task_status::awaiting_approval, 5000),
   };
-  changes.plans = {exec_plan, standalone};
+  changes.plans = {shared<plan>(exec_plan), shared<plan>(standalone)};
   changes.results.push_back(r);
   changes.result_task_ids.push_back("t_exec");
   for (uint64_t seq = 1; seq <= 9; ++seq) changes.events.push_back(make_event(seq, "t_exec", "x"));
