@@ -25,6 +25,7 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
+find_package(LibArchive REQUIRED)
 find_package(Catch2 CONFIG REQUIRED)
 
 # mimalloc replaces malloc in the server: allocation was a quarter of a task's CPU with

@@ -24,6 +24,7 @@ using reject = caf::atom_constant<caf::atom("reject")>;
 using safety_check = caf::atom_constant<caf::atom("safety")>;
 using list_artifacts = caf::atom_constant<caf::atom("artifacts")>;
 using get_artifact = caf::atom_constant<caf::atom("artifact")>;
+using get_archive = caf::atom_constant<caf::atom("archive")>;
 using statistics = caf::atom_constant<caf::atom("stats")>;
 
 // task actor -> engine

@@ -51,7 +51,9 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<atoms::events_after, uint64_t, uint64_t>::with<std::vector<event>>,
     /// An artifact's bytes by its sha256 (data written before the store kept bytes: its
     /// file); not_found if neither has them.
-    caf::replies_to<atoms::get_artifact, artifact>::with<artifact_download>>;
+    caf::replies_to<atoms::get_artifact, artifact>::with<artifact_download>,
+    /// The same for many artifacts at once, in the order asked.
+    caf::replies_to<atoms::get_archive, std::vector<artifact>>::with<std::vector<artifact_download>>>;
 
 /// The event bus: fans each event out to the sinks subscribed to its task or
 /// to every task. Fed only by the event log, so it sees events in seq order
@@ -137,6 +139,9 @@ using engine_actor = caf::typed_actor<
     /// A task's artifacts (latest version of each name).
     caf::replies_to<atoms::list_artifacts, caller_identity,
                     std::string>::with<std::vector<artifact>>,
+    /// Every artifact of a task (latest version of each name) with its bytes.
+    caf::replies_to<atoms::get_archive, caller_identity,
+                    std::string>::with<std::vector<artifact_download>>,
     /// One artifact of a task by file name, with its bytes.
     caf::replies_to<atoms::get_artifact, caller_identity, std::string,
                     std::string>::with<artifact_download>,

@@ -1,5 +1,7 @@
 #include "net/rest_api.hpp"
 
+#include "net/archive.hpp"
+
 #include <unistd.h>
 #include <cctype>
 #include <charconv>
@@ -132,6 +134,7 @@ rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_act
       {v::get, {"api", "tasks", ":id", "events"}, &rest_api::task_events},
       {v::get, {"api", "tasks", ":id", "artifacts"}, &rest_api::list_artifacts},
       {v::get, {"api", "tasks", ":id", "artifacts", ":name"}, &rest_api::get_artifact},
+      {v::get, {"api", "tasks", ":id", "archive"}, &rest_api::get_archive},
       {v::post, {"api", "plans", "generate"}, &rest_api::generate_plan},
       {v::post, {"api", "plans", "validate"}, &rest_api::validate_inline_plan},
       {v::get, {"api", "plans", ":id"}, &rest_api::get_plan},
@@ -429,6 +432,28 @@ void rest_api::get_artifact(const api_request& req, const std::vector<std::strin
       },
       on_error(reply, "GET /api/tasks/:id/artifacts/:name"), atoms::get_artifact::value, req.caller,
       params[0], params[1]);
+}
+
+void rest_api::get_archive(const api_request& req, const std::vector<std::string>& params,
+                           responder& reply) const {
+  auto task_id = params[0];
+  auto failed = on_error(reply, "GET /api/tasks/:id/archive");
+  actor_call(
+      system_, engine_, options_.call_timeout,
+      [reply, failed, task_id](const std::vector<artifact_download>& files) {
+        api_response r;
+        try {
+          r.body = tar_gz(task_id, files);
+        } catch (const std::runtime_error& e) {
+          auto err = make_error(errc::internal, e.what());
+          return failed(err);
+        }
+        r.content_type = "application/gzip";
+        r.headers.emplace_back(http::field::content_disposition,
+                               "attachment; filename=\"" + task_id + ".tar.gz\"");
+        reply(std::move(r));
+      },
+      failed, atoms::get_archive::value, req.caller, task_id);
 }
 
 void rest_api::get_plan(const api_request& req, const std::vector<std::string>& params,

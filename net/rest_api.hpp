@@ -50,6 +50,7 @@ class rest_api {
   void task_events(const api_request&, const std::vector<std::string>&, responder&) const;
   void list_artifacts(const api_request&, const std::vector<std::string>&, responder&) const;
   void get_artifact(const api_request&, const std::vector<std::string>&, responder&) const;
+  void get_archive(const api_request&, const std::vector<std::string>&, responder&) const;
   void get_plan(const api_request&, const std::vector<std::string>&, responder&) const;
   void generate_plan(const api_request&, const std::vector<std::string>&, responder&) const;
   void validate_inline_plan(const api_request&, const std::vector<std::string>&, responder&) const;

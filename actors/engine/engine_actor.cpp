@@ -1,5 +1,6 @@
 #include "actors/engine/engine_actor.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -852,6 +853,44 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
               for (const auto& [name, a] : rec.artifacts) out.push_back(a);
               return out;
             });
+      },
+      [=](atoms::get_archive, const caller_identity&,
+          const std::string& task_id) -> caf::result<std::vector<artifact_download>> {
+        auto promise = self->make_response_promise<std::vector<artifact_download>>();
+        with_task(
+            self, task_id,
+            [=](const task_record& rec) mutable {
+              std::vector<artifact_download> held;
+              std::vector<artifact> to_read;
+              for (const auto& [name, a] : rec.artifacts) {
+                if (auto bytes = rec.bytes.find(a.checksum); bytes != rec.bytes.end())
+                  held.push_back({a, bytes->second});
+                else
+                  to_read.push_back(a);
+              }
+              if (to_read.empty()) {
+                promise.deliver(std::move(held));
+                return;
+              }
+              if (!self->state.reader) {
+                promise.deliver(make_error(
+                    errc::not_found, "the bytes of artifact " + to_read.front().name +
+                                         " are not held"));
+                return;
+              }
+              self->request(self->state.reader, read_timeout, atoms::get_archive::value, to_read)
+                  .then(
+                      [=](std::vector<artifact_download>& read) mutable {
+                        read.insert(read.end(), held.begin(), held.end());
+                        std::sort(read.begin(), read.end(), [](const auto& x, const auto& y) {
+                          return x.meta.name < y.meta.name;
+                        });
+                        promise.deliver(std::move(read));
+                      },
+                      [=](caf::error& err) mutable { promise.deliver(err); });
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
       [=](atoms::get_artifact, const caller_identity&, const std::string& task_id,
           const std::string& name) -> caf::result<artifact_download> {

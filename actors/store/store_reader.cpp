@@ -34,6 +34,14 @@ bool read_whole_file(const std::string& path, std::string& out) {
   return true;
 }
 
+/// An artifact's bytes: kept in the store, or (older data) its file.
+caf::expected<artifact_download> bytes_of(sqlite_store& store, const artifact& a) {
+  std::string bytes;
+  if (store.find_blob(a.checksum, bytes) || read_whole_file(a.path, bytes))
+    return artifact_download{a, shared<std::string>(std::move(bytes))};
+  return make_error(errc::not_found, "the bytes of artifact " + a.name + " are gone");
+}
+
 caf::error foreign_cursor() {
   return make_error(errc::invalid_input, "cursor is not one this server handed out");
 }
@@ -88,10 +96,19 @@ store_reader_actor::behavior_type store_reader_behavior(
       },
       [store](atoms::get_artifact, const artifact& a) -> caf::result<artifact_download> {
         return guarded("reading artifact " + a.name, [&]() -> caf::result<artifact_download> {
-          std::string bytes;
-          if (store->find_blob(a.checksum, bytes) || read_whole_file(a.path, bytes))
-            return artifact_download{a, shared<std::string>(std::move(bytes))};
-          return make_error(errc::not_found, "the bytes of artifact " + a.name + " are gone");
+          return bytes_of(*store, a);
+        });
+      },
+      [store](atoms::get_archive,
+              const std::vector<artifact>& wanted) -> caf::result<std::vector<artifact_download>> {
+        return guarded("reading artifacts", [&]() -> caf::result<std::vector<artifact_download>> {
+          std::vector<artifact_download> out;
+          for (const auto& a : wanted) {
+            auto one = bytes_of(*store, a);
+            if (!one) return std::move(one.error());
+            out.push_back(std::move(*one));
+          }
+          return out;
         });
       },
   };

@@ -3,7 +3,12 @@
 // statistics and readiness.
 #include <catch2/catch.hpp>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "tests/e2e/support/api.hpp"
@@ -348,6 +353,61 @@ TEST_CASE("artifacts are listed with checksums and downloaded byte for byte", "[
   auto fresh_id = text(create_task(e.client, task_body("aws", "staging", {"vpc"})), "id");
   auto none = expect_ok(e.client.get("/api/tasks/" + fresh_id + "/artifacts"), 200);
   CHECK(none.as_array().empty());
+}
+
+
+namespace {
+
+/// The regular files of a .tar.gz by path.
+std::map<std::string, std::string> untar_gz(const std::string& bytes) {
+  std::map<std::string, std::string> files;
+  std::unique_ptr<struct archive, decltype(&archive_read_free)> reader(archive_read_new(),
+                                                                       &archive_read_free);
+  archive_read_support_filter_gzip(reader.get());
+  archive_read_support_format_tar(reader.get());
+  REQUIRE(archive_read_open_memory(reader.get(), bytes.data(), bytes.size()) == ARCHIVE_OK);
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
+    std::string content(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
+    if (!content.empty())
+      REQUIRE(archive_read_data(reader.get(), content.data(), content.size()) ==
+              static_cast<la_ssize_t>(content.size()));
+    files[archive_entry_pathname(entry)] = std::move(content);
+  }
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("a task's archive is a .tar.gz of every artifact, the same bytes as each download",
+          "[e2e][artifacts]") {
+  // --retain-tasks 0: the finished task leaves memory, so the bytes come from the store.
+  for (bool from_store : {false, true}) {
+    server_options options;
+    if (from_store) options.args = {"--retain-tasks", "0"};
+    engine e(std::move(options));
+    INFO((from_store ? "read back from the store" : "held in memory"));
+    auto done = run_to_end(e.client, task_body("aws", "staging", {"vpc", "eks", "rds"}));
+    auto task_id = text(done.at("task"), "id");
+    if (from_store) run_to_end(e.client, task_body("aws", "staging", {"vpc"}));  // evicts it
+    auto archive = e.client.get("/api/tasks/" + task_id + "/archive");
+    REQUIRE(archive.status == 200);
+    CHECK(archive.header("content-type") == "application/gzip");
+    CHECK_THAT(archive.header("content-disposition"), Catch::Contains(task_id + ".tar.gz"));
+    auto files = untar_gz(archive.body);
+    auto listed = expect_ok(e.client.get("/api/tasks/" + task_id + "/artifacts"), 200);
+    REQUIRE(files.size() == listed.as_array().size());
+    for (const auto& artifact : listed.as_array()) {
+      auto path = task_id + "/" + text(artifact, "name");
+      INFO(path);
+      REQUIRE(files.count(path) == 1);
+      CHECK(sha256_hex(files[path]) == text(artifact, "checksum"));
+    }
+    for (const char* expected : {"main.tf", "vpc.tf", "eks.tf", "rds.tf", "README.md"})
+      CHECK(files.count(task_id + "/" + expected) == 1);
+  }
+  engine e;
+  expect_error(e.client.get("/api/tasks/task_unknown/archive"), 404);
 }
 
 }  // namespace ce::e2e
