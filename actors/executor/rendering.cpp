@@ -95,6 +95,10 @@ checked_file_ptr render_checked_outputs(const task_context& context, const requi
   });
 }
 
+std::string module_key(const workspace& files, const task_context& context) {
+  return context_key(context) + '\x1c' + files_key(files);
+}
+
 workspace_file workspace_file_of(const checked_file_ptr& rendered) {
   return {rendered->file.type,
           shared<std::string>(std::shared_ptr<const std::string>(rendered, &rendered->file.content)),
@@ -115,7 +119,7 @@ std::shared_ptr<const checked_practices> checked_best_practices(const workspace&
                                                                 const task_context& context,
                                                                 const requirements& req) {
   static bounded_memo<checked_practices> memo(module_entries);
-  return memo.get_or_make(context_key(context) + '\x1c' + files_key(files), [&] {
+  return memo.get_or_make(module_key(files, context), [&] {
     checked_practices out;
     out.outcome = apply_best_practices(terraform_files(files), context, req);
     for (const auto& f : out.outcome.changed_files)

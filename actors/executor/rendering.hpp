@@ -36,6 +36,10 @@ checked_file_ptr render_checked_root_module(const task_context&, const requireme
 /// render_outputs (outputs.tf), memoized likewise.
 checked_file_ptr render_checked_outputs(const task_context&, const requirements&);
 
+/// A key that is equal exactly when the workspace's .tf files (by name and sha256) and
+/// the task context are: for memos of work that reads only those.
+std::string module_key(const workspace& files, const task_context& context);
+
 /// The bytes of a memoized rendering as a workspace file, shared with the memo (no copy).
 workspace_file workspace_file_of(const checked_file_ptr& rendered);
 

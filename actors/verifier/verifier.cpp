@@ -15,6 +15,7 @@
 #include "actors/executor/artifacts.hpp"
 #include "actors/executor/hcl_check.hpp"
 #include "actors/executor/hcl_edit.hpp"
+#include "actors/executor/memo.hpp"
 #include "actors/executor/rendering.hpp"
 #include "actors/planner/catalog.hpp"
 #include "actors/planner/planner.hpp"
@@ -772,7 +773,7 @@ const check_spec deployment_spec{"deployment_outputs", check_category::functiona
                                  "verification step."};
 
 verification_check check_deployment(const plan& p, const std::vector<execution_result>& results,
-                                    const tf_module& m) {
+                                    std::size_t declared_resources) {
   const plan_step* apply = nullptr;
   const plan_step* verify_step = nullptr;
   for (const auto& step : p.steps) {
@@ -789,9 +790,9 @@ verification_check check_deployment(const plan& p, const std::vector<execution_r
       created = static_cast<long>(n->get_int64());
     if (created < 0)
       problems.push_back(apply->id + " reported no resources_created");
-    else if (created == 0 && !m.resources.empty())
+    else if (created == 0 && declared_resources > 0)
       problems.push_back(apply->id + " created no resource although the module declares " +
-                         std::to_string(m.resources.size()));
+                         std::to_string(declared_resources));
   } else {
     problems.push_back(apply->id + " did not succeed");
   }
@@ -945,6 +946,30 @@ std::vector<artifact> latest_artifacts(const std::vector<execution_result>& resu
   return out;
 }
 
+namespace {
+
+/// What the files and the context alone decide: the security, compliance, rendering and
+/// sizing checks, in the order verify lists them, and the resources the module declares.
+struct module_findings {
+  std::vector<verification_check> checks;
+  std::size_t declared_resources = 0;
+};
+
+/// A task's module is a few KiB outlined; the memo holds the recent distinct ones.
+constexpr std::size_t module_findings_entries = 64;
+
+module_findings module_findings_of(const workspace& files, const task_context& context,
+                                   const requirements& req) {
+  const tf_module module(files);
+  return {{check_encryption(module), check_open_ingress(module), check_public_data(module),
+           check_iam(module), check_required_tags(module), check_backups(module, context),
+           check_logging(module, req), check_components_rendered(module, context),
+           check_module_valid(module), check_sizing(module, context)},
+          module.resources.size()};
+}
+
+}  // namespace
+
 verification_result verify(const verification_input& in, std::string id, std::string execution_id,
                            timestamp_ms now) {
   static const plan no_plan;
@@ -954,27 +979,32 @@ verification_result verify(const verification_input& in, std::string id, std::st
   const auto& results = in.results ? *in.results : no_results;
   static const workspace no_files;
   const workspace& files = in.files ? *in.files : no_files;
-  const tf_module module(files);
+  // The checks that read only the files and the context give the same answer for the
+  // same bytes and context: they run once per distinct module.
+  static executor::bounded_memo<module_findings> memo(module_findings_entries);
+  const auto found = memo.get_or_make(executor::module_key(files, context),
+                                      [&] { return module_findings_of(files, context, in.req); });
+  const auto& of_module = found->checks;
 
   verification_result v;
   v.id = std::move(id);
   v.execution_id = std::move(execution_id);
   v.started_at = now;
   v.completed_at = now;
-  v.checks = {check_encryption(module),
-              check_open_ingress(module),
-              check_public_data(module),
-              check_iam(module),
-              check_required_tags(module),
-              check_backups(module, context),
-              check_logging(module, in.req),
-              check_components_rendered(module, context),
-              check_module_valid(module),
+  v.checks = {of_module[0],
+              of_module[1],
+              of_module[2],
+              of_module[3],
+              of_module[4],
+              of_module[5],
+              of_module[6],
+              of_module[7],
+              of_module[8],
               check_artifacts(results, files),
               check_steps(p, results),
-              check_deployment(p, results, module),
+              check_deployment(p, results, found->declared_resources),
               check_durations(p, results),
-              check_sizing(module, context),
+              of_module[9],
               check_budget(p, in.req, in.cost_limit_usd),
               check_breakdown(p, context, in.req)};
   for (const auto& c : v.checks) {
