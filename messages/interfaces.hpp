@@ -19,8 +19,17 @@
 
 namespace ce {
 
-/// The store: makes changes durable. It runs detached (its own thread), so
-/// SQLite's blocking I/O never holds up the threads that serve other actors.
+/// The store's committer: writes batches of change sets to SQLite. It runs
+/// detached (its own thread), so SQLite's blocking I/O never holds up the
+/// threads that serve other actors, and it wakes once per batch, not once per
+/// change.
+using store_committer_actor = caf::typed_actor<
+    /// Commits the change sets in one transaction (one fsync); answers the
+    /// number of transactions committed so far.
+    caf::replies_to<atoms::persist, std::vector<change_set>>::with<uint64_t>>;
+
+/// The store: makes changes durable with group commit. Changes that arrive
+/// while a batch is being committed go to disk together right after it.
 using store_actor = caf::typed_actor<
     /// Commits a change set, grouped with others into one transaction (group
     /// commit), and answers the commit's number once it is on disk.

@@ -170,7 +170,7 @@ int run_node(const config::settings& settings) {
   store::group_commit_options commit_options;
   commit_options.max_batch = settings.commit_batch;
   commit_options.max_delay = std::chrono::microseconds(settings.commit_delay_us);
-  auto store_handle = system.spawn<caf::detached>(store::store_behavior, db, commit_options);
+  auto store_handle = system.spawn(store::store_behavior, db, commit_options);
   db.reset();  // the store actor owns the connection now
   store_reader_actor reader;
   if (reader_db) reader = system.spawn<caf::detached>(store::store_reader_behavior, reader_db);

@@ -1,5 +1,7 @@
 #include "actors/store/store_actor.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "messages/errors.hpp"
@@ -10,28 +12,45 @@ namespace {
 
 using self_ptr = store_actor::stateful_pointer<store_state>;
 
-/// Commits everything waiting in one transaction and answers every waiter.
+void commit_waiting(self_ptr self);
+
+/// A batch is on disk (or failed): what queued up meanwhile goes next, at once.
+void after_commit(self_ptr self) {
+  self->state.committing = false;
+  if (!self->state.waiting.empty()) commit_waiting(self);
+}
+
+/// Hands what waits (at most one batch) to the committer; one at a time, so
+/// acknowledgements go out in the order the changes came in.
 void commit_waiting(self_ptr self) {
   auto& st = self->state;
   ++st.timer_generation;  // an armed timer is now stale
   st.timer_armed = false;
-  if (st.waiting.empty()) return;
-  auto waiting = std::move(st.waiting);
-  st.waiting.clear();
-  std::vector<const change_set*> batch;
-  batch.reserve(waiting.size());
-  for (auto& w : waiting) batch.push_back(&w.second);
-  std::string error;
-  if (st.db && !st.db->commit(batch, error)) {
-    spdlog::error("store: a commit of {} change sets failed: {}", waiting.size(), error);
-    for (auto& w : waiting)
-      w.first.deliver(
-          make_error(errc::unavailable, "the store could not save the change: " + error));
-    return;
+  if (st.waiting.empty() || st.committing) return;
+  auto count = std::min(st.waiting.size(), std::max<std::size_t>(1, st.options.max_batch));
+  std::vector<change_set> batch;
+  std::vector<caf::typed_response_promise<uint64_t>> waiters;
+  batch.reserve(count);
+  waiters.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    waiters.push_back(std::move(st.waiting[i].first));
+    batch.push_back(std::move(st.waiting[i].second));
   }
-  ++st.commits;
-  st.changes += waiting.size();
-  for (auto& w : waiting) w.first.deliver(st.commits);
+  st.waiting.erase(st.waiting.begin(), st.waiting.begin() + static_cast<std::ptrdiff_t>(count));
+  st.committing = true;
+  self->request(st.committer, caf::infinite, atoms::persist::value, std::move(batch))
+      .then(
+          [=](uint64_t) mutable {
+            auto& st = self->state;
+            ++st.commits;
+            st.changes += waiters.size();
+            for (auto& w : waiters) w.deliver(st.commits);
+            after_commit(self);
+          },
+          [=](caf::error& err) mutable {
+            for (auto& w : waiters) w.deliver(err);
+            after_commit(self);
+          });
 }
 
 }  // namespace
@@ -39,18 +58,19 @@ void commit_waiting(self_ptr self) {
 store_actor::behavior_type store_behavior(store_actor::stateful_pointer<store_state> self,
                                           std::shared_ptr<sqlite_store> db,
                                           group_commit_options options) {
-  // The actor owns the connection from here on; nobody else touches it.
-  self->state.db = std::move(db);
+  // The committer owns the connection from here on; nobody else touches it.
+  if (db) self->state.committer = self->spawn<caf::detached + caf::linked>(committer_behavior, db);
   self->state.options = options;
   return {
       [=](atoms::persist, change_set& changes) -> caf::result<uint64_t> {
         auto& st = self->state;
-        if (!st.db) {  // memory-only mode: nothing to wait for
+        if (!st.committer) {  // memory-only mode: nothing to wait for
           ++st.changes;
           return ++st.commits;
         }
         auto promise = self->make_response_promise<uint64_t>();
         st.waiting.emplace_back(promise, std::move(changes));
+        if (st.committing) return promise;  // goes with the batch after this one
         if (st.waiting.size() >= st.options.max_batch) {
           commit_waiting(self);
         } else if (!st.timer_armed) {
@@ -64,6 +84,25 @@ store_actor::behavior_type store_behavior(store_actor::stateful_pointer<store_st
       },
       [=](atoms::store_stats) {
         return caf::make_result(self->state.commits, self->state.changes);
+      },
+  };
+}
+
+store_committer_actor::behavior_type committer_behavior(
+    store_committer_actor::stateful_pointer<committer_state> self,
+    std::shared_ptr<sqlite_store> db) {
+  self->state.db = std::move(db);
+  return {
+      [=](atoms::persist, const std::vector<change_set>& batch) -> caf::result<uint64_t> {
+        std::vector<const change_set*> changes;
+        changes.reserve(batch.size());
+        for (const auto& c : batch) changes.push_back(&c);
+        std::string error;
+        if (!self->state.db->commit(changes, error)) {
+          spdlog::error("store: a commit of {} change sets failed: {}", batch.size(), error);
+          return make_error(errc::unavailable, "the store could not save the change: " + error);
+        }
+        return self->state.db->commits();
       },
   };
 }
