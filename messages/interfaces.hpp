@@ -62,7 +62,8 @@ using store_reader_actor = caf::typed_actor<
     /// file); not_found if neither has them.
     caf::replies_to<atoms::get_artifact, artifact>::with<artifact_download>,
     /// The same for many artifacts at once, in the order asked.
-    caf::replies_to<atoms::get_archive, std::vector<artifact>>::with<std::vector<artifact_download>>>;
+    caf::replies_to<atoms::get_archive,
+                    std::vector<artifact>>::with<std::vector<artifact_download>>>;
 
 /// The event bus: fans each event out to the sinks subscribed to its task or
 /// to every task. Fed only by the event log, so it sees events in seq order
@@ -219,8 +220,7 @@ using safety_monitor_actor = caf::typed_actor<
                     verification_result, shared<workspace>>::with<safety_report>>;
 
 /// Child: runs one plan step, then exits. Answers its result and the files it wrote.
-using step_actor =
-    caf::typed_actor<caf::replies_to<atoms::run_step, step_job>::with<step_outcome>>;
+using step_actor = caf::typed_actor<caf::replies_to<atoms::run_step, step_job>::with<step_outcome>>;
 
 /// Child: verifies what the execution produced.
 using verifier_actor =

@@ -20,7 +20,7 @@ la_ssize_t append_to_string(struct archive*, void* out, const void* bytes, size_
 std::string tar_gz(const std::string& folder, const std::vector<artifact_download>& files) {
   std::string out;
   std::unique_ptr<struct archive, decltype(&archive_write_free)> writer(archive_write_new(),
-                                                                         &archive_write_free);
+                                                                        &archive_write_free);
   auto* a = writer.get();
   auto fail = [a](const char* what) {
     throw std::runtime_error(std::string("cannot write the archive: ") + what + ": " +

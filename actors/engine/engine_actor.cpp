@@ -873,9 +873,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
                 return;
               }
               if (!self->state.reader) {
-                promise.deliver(make_error(
-                    errc::not_found, "the bytes of artifact " + to_read.front().name +
-                                         " are not held"));
+                promise.deliver(
+                    make_error(errc::not_found,
+                               "the bytes of artifact " + to_read.front().name + " are not held"));
                 return;
               }
               self->request(self->state.reader, read_timeout, atoms::get_archive::value, to_read)

@@ -372,9 +372,9 @@ void generate_documentation(const action_input& in, result_builder& out) {
   for (auto& [name, a] : latest) artifacts.push_back(a);
   auto readme_file = render_documentation(*in.context, *in.p, artifacts,
                                           step_flag(*in.step, "include_diagrams", true));
-  const auto& readme = out.write(
-      readme_file.name,
-      make_file(readme_file.type, shared<std::string>(std::move(readme_file.content))));
+  const auto& readme =
+      out.write(readme_file.name,
+                make_file(readme_file.type, shared<std::string>(std::move(readme_file.content))));
   out.outputs({{"file", readme.name},
                {"artifacts_generated", out.artifact_count()},
                {"documented_artifacts", artifacts.size()}});

@@ -100,9 +100,10 @@ std::string module_key(const workspace& files, const task_context& context) {
 }
 
 workspace_file workspace_file_of(const checked_file_ptr& rendered) {
-  return {rendered->file.type,
-          shared<std::string>(std::shared_ptr<const std::string>(rendered, &rendered->file.content)),
-          rendered->checksum};
+  return {
+      rendered->file.type,
+      shared<std::string>(std::shared_ptr<const std::string>(rendered, &rendered->file.content)),
+      rendered->checksum};
 }
 
 std::shared_ptr<const hcl_file_report> checked_hcl(const workspace_file& file) {

@@ -755,10 +755,10 @@ std::vector<safety_check_result> execution_monitor::results(timestamp_ms now) co
 safety_report run_post_execution(const plan& p, const std::vector<execution_result>& results,
                                  const verification_result& verification,
                                  const safety_policy& policy, const workspace* files) {
-  return make_report(safety_phase::post_execution,
-                     {check_deployment_verified(p, results, verification, files),
-                      check_cost_anomaly(p, results, policy),
-                      check_security_posture(verification)});
+  return make_report(
+      safety_phase::post_execution,
+      {check_deployment_verified(p, results, verification, files),
+       check_cost_anomaly(p, results, policy), check_security_posture(verification)});
 }
 
 }  // namespace ce::safety

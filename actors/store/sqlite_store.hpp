@@ -4,8 +4,8 @@
 
 #include <deque>
 #include <memory>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 

@@ -95,9 +95,8 @@ store_reader_actor::behavior_type store_reader_behavior(
         });
       },
       [store](atoms::get_artifact, const artifact& a) -> caf::result<artifact_download> {
-        return guarded("reading artifact " + a.name, [&]() -> caf::result<artifact_download> {
-          return bytes_of(*store, a);
-        });
+        return guarded("reading artifact " + a.name,
+                       [&]() -> caf::result<artifact_download> { return bytes_of(*store, a); });
       },
       [store](atoms::get_archive,
               const std::vector<artifact>& wanted) -> caf::result<std::vector<artifact_download>> {

@@ -51,6 +51,7 @@ std::vector<stored_blob> take_files(self_ptr self, const workspace& written) {
   self->state.files = shared<workspace>(std::move(next));
   return blobs;
 }
+
 std::string render(self_ptr self, const caf::error& err) {
   if (err.category() == error_category && !err.context().empty() &&
       err.context().match_element<std::string>(0))

@@ -355,7 +355,6 @@ TEST_CASE("artifacts are listed with checksums and downloaded byte for byte", "[
   CHECK(none.as_array().empty());
 }
 
-
 namespace {
 
 /// The regular files of a .tar.gz by path.

@@ -129,8 +129,8 @@ TEST_CASE("a staging task runs from pending to completed with real artifacts", "
   for (const auto& a : artifacts) {
     names.insert(a.name);
     // What is listed can be downloaded, with the bytes it recorded.
-    auto download = f.ask<artifact_download>(f.engine, atoms::get_artifact::value, f.caller,
-                                             t.id, a.name);
+    auto download =
+        f.ask<artifact_download>(f.engine, atoms::get_artifact::value, f.caller, t.id, a.name);
     CHECK(executor::sha256_hex(*download.bytes) == a.checksum);
     CHECK(download.meta.checksum == a.checksum);
   }

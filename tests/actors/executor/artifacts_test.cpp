@@ -29,8 +29,7 @@ TEST_CASE("sha256 matches the FIPS 180-2 test vectors", "[artifacts]") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-TEST_CASE("a file keeps a checksum given for its bytes and computes a missing one",
-          "[artifacts]") {
+TEST_CASE("a file keeps a checksum given for its bytes and computes a missing one", "[artifacts]") {
   CHECK(text_file("abc").checksum == sha256_hex("abc"));
   auto given = make_file(artifact_type::terraform, shared<std::string>("abc"), "known");
   CHECK(given.checksum == "known");  // a memoized rendering's sha256 is not computed again

@@ -364,8 +364,8 @@ TEST_CASE("post-execution passes on intact generated files and fails once one is
   REQUIRE(report.results.size() == 3);
   CHECK(report.passed);
 
-  files["vpc.tf"] = executor::make_file(
-      artifact_type::terraform, shared<std::string>(*files["vpc.tf"].bytes + "# edited\n"));
+  files["vpc.tf"] = executor::make_file(artifact_type::terraform,
+                                        shared<std::string>(*files["vpc.tf"].bytes + "# edited\n"));
   report = run_post_execution(p, results, verification, {}, &files);
   CHECK(blocker_ids(report) == std::set<std::string>{"deployment_verified"});
   CHECK_THAT(result_named(report, "deployment_verified").message, Catch::Contains("vpc.tf"));

@@ -568,8 +568,7 @@ TEST_CASE("a database written by a newer schema version is refused", "[store]") 
   CHECK_THAT(error, Catch::Contains("newer"));
 }
 
-TEST_CASE("a task stored before tasks carried queue_position still reads back",
-          "[store][compat]") {
+TEST_CASE("a task stored before tasks carried queue_position still reads back", "[store][compat]") {
   ce::testing::temp_dir dir;
   auto task_written = make_task("task_old", "alice", task_status::completed, 1000, 2000);
   task_written.result.present = true;
