@@ -19,6 +19,10 @@ struct settings {
   bool legacy_api = false;               // the original service's error/execute behaviour
   bool allow_fault_injection = false;    // accept requirements.simulate (tests only)
   bool insecure = false;                 // listen beyond loopback without authentication
+  // -- authentication
+  std::vector<std::string> tokens;  // USER:ROLE:SHA256 each; none: the node is open (loopback)
+  std::vector<std::string> no_self_approval_in{
+      "production"};                     // environments: nobody approves their own plan
   std::size_t ws_queue_limit = 1024;     // frames a WebSocket client may lag behind
   int64_t ws_idle_timeout_s = 60;        // ping after half, close after all of it
   int64_t ws_close_grace_s = 10;         // time an overflowing client gets to read its error
