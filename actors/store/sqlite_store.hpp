@@ -4,8 +4,8 @@
 
 #include <deque>
 #include <memory>
-#include <unordered_set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -68,6 +68,9 @@ class sqlite_store {
   bool load(recovered_state& out, std::size_t recent_events, timestamp_ms now, std::string& error);
 
   // Reads. Each throws std::runtime_error if the database fails.
+
+  /// The totals over one user's tasks as of `now`, with their plans and events.
+  task_totals user_totals(const std::string& user_id, timestamp_ms now);
 
   /// A task with its plan, results and verification; false if unknown.
   bool find_task(const std::string& task_id, stored_task& out);
