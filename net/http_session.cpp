@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
 
+#include "net/authentication.hpp"
 #include "net/responses.hpp"
 
 namespace ce::net {
@@ -91,8 +92,20 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
                            "Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)"));
     }
     if (websocket_any_path_ || ws_path) {
+      auto authorization = req[http::field::authorization];
+      auto who = authenticate(api_->options().tokens.get(), authorization, {}, {});
+      if (!authorization.empty() && !who.refusal.empty()) {
+        // A token that is there but wrong is refused at once; without one,
+        // the client may still send an auth message.
+        keep_alive_ = false;
+        auto r = failure(api_->options(), http::status::unauthorized, who.refusal);
+        r.headers.emplace_back(http::field::www_authenticate, "Bearer");
+        return write(std::move(r));
+      }
       // The connection now belongs to the WebSocket session.
-      std::make_shared<ws_session>(stream_.release_socket(), websocket_)->run(std::move(req));
+      std::make_shared<ws_session>(stream_.release_socket(), websocket_)
+          ->run(std::move(req),
+                who.refusal.empty() ? std::optional<caller_identity>{who.caller} : std::nullopt);
       return;
     }
     keep_alive_ = false;
@@ -101,8 +114,10 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
   }
   for (auto param : url->params()) in.query.emplace(param.key, param.value);
   in.content_type = std::string(req[http::field::content_type]);
-  if (auto user = req[http::field::from]; !user.empty()) in.caller.user_id = std::string(user);
-  if (auto user = req["X-User-Id"]; !user.empty()) in.caller.user_id = std::string(user);
+  auto who = authenticate(api_->options().tokens.get(), req[http::field::authorization],
+                          req[http::field::from], req["X-User-Id"]);
+  in.caller = std::move(who.caller);
+  in.auth_refusal = std::move(who.refusal);
   in.body = std::move(req.body());
   auto self = shared_from_this();
   api_->handle(std::move(in), [self](api_response r) {
