@@ -59,6 +59,26 @@ void declare(CLI::App& app, settings& s) {
                  "Environments where nobody may approve a plan of their own task")
       ->delimiter(',')
       ->capture_default_str();
+  // limits
+  last(app.add_option("--max-requests-per-token", s.max_requests_per_token,
+                      "Requests per second one bearer token may make; more get 429 with "
+                      "Retry-After (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-requests-per-ip", s.max_requests_per_ip,
+                      "Requests per second one client address may make; more get 429 with "
+                      "Retry-After (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-connections-per-ip", s.max_connections_per_ip,
+                      "Open connections of one client address; more are answered 429 and closed "
+                      "(0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-connections", s.max_connections,
+                      "Open connections in all; more are answered 503 and closed (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--ws-message-rate", s.ws_message_rate,
+                      "Messages per second one WebSocket client may send; more get an error "
+                      "frame (0: no limit)")
+           ->capture_default_str());
   app.add_flag("--allow-fault-injection", s.allow_fault_injection,
                "Accept requirements.simulate (crashes, pauses) from clients: for tests only");
   last(app.add_option("--ws-queue-limit", s.ws_queue_limit,
@@ -201,6 +221,13 @@ std::vector<std::string> validate(const settings& s) {
                         " is reachable from other machines and no authentication is configured, "
                         "so anyone who can connect could create, run and cancel tasks; bind "
                         "127.0.0.1 or ::1, or pass --insecure to accept that");
+  if (s.max_requests_per_token < 0)
+    errors.emplace_back("--max-requests-per-token must not be negative");
+  if (s.max_requests_per_ip < 0) errors.emplace_back("--max-requests-per-ip must not be negative");
+  if (s.max_connections_per_ip < 0)
+    errors.emplace_back("--max-connections-per-ip must not be negative");
+  if (s.max_connections < 0) errors.emplace_back("--max-connections must not be negative");
+  if (s.ws_message_rate < 0) errors.emplace_back("--ws-message-rate must not be negative");
   if (s.io_threads < 1 || s.io_threads > 64)
     errors.emplace_back("--io-threads must be between 1 and 64");
   if (s.actor_threads < 0 || s.actor_threads > 256)
@@ -330,6 +357,13 @@ ws-send-buffer = 262144       # kernel send buffer per WebSocket connection; 0 =
 # (comma-separated). With none, the node is open and listens on loopback only.
 # tokens = ["alice:operator:<sha256 of alice's token>", "bob:approver:<sha256>"]
 no-self-approval-in = ["production"]   # environments where nobody approves their own plan
+
+# -- limits (0: none)
+max-requests-per-token = 0    # requests per second per bearer token; more get 429 with Retry-After
+max-requests-per-ip = 0       # requests per second per client address; more get 429 with Retry-After
+max-connections-per-ip = 0    # open connections of one address; more are answered 429 and closed
+max-connections = 0           # open connections in all; more are answered 503 and closed
+ws-message-rate = 0           # messages per second one WebSocket client may send; more get an error frame
 
 # -- storage
 data-dir = "./data"           # generated artifacts and state, env DATA_DIR

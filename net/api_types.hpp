@@ -11,6 +11,7 @@
 #include "config/tokens.hpp"
 #include "messages/domain.hpp"
 #include "net/beast.hpp"
+#include "net/limits.hpp"
 
 namespace ce::net {
 
@@ -40,6 +41,8 @@ struct api_options {
   bool legacy = false;                 // handled errors answer HTTP 200 with success:false
   bool allow_fault_injection = false;  // requirements.simulate is accepted (tests only)
   std::shared_ptr<const config::token_table> tokens;  // null or empty: the open node
+  std::shared_ptr<rate_limiter> per_token;  // requests per second per token (null: no limit)
+  std::shared_ptr<rate_limiter> per_ip;     // requests per second per client address
   std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds wait_timeout{std::chrono::seconds(300)};
 };

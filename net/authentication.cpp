@@ -38,6 +38,7 @@ authentication authenticate_token(const config::token_table& tokens, std::string
   out.caller.user_id = entry->user;
   out.caller.authenticated = true;
   out.caller.role = r;
+  out.token_key = entry->sha256_hex;
   return out;
 }
 

@@ -13,7 +13,8 @@ namespace ce::net {
 
 struct authentication {
   caller_identity caller;
-  std::string refusal;  // non-empty: answer 401 with this sentence
+  std::string refusal;    // non-empty: answer 401 with this sentence
+  std::string token_key;  // the token's hash: the key of its request rate
 };
 
 /// The caller of an HTTP request (or WebSocket upgrade) from its headers.

@@ -17,12 +17,16 @@ constexpr uint64_t overflow_notice = UINT64_MAX;
 }  // namespace
 
 ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<const ws_context> context)
-    : ws_(std::move(socket)), context_(std::move(context)), close_timer_(ws_.get_executor()) {}
+    : ws_(std::move(socket)),
+      context_(std::move(context)),
+      close_timer_(ws_.get_executor()),
+      message_budget_(context_->options.message_rate, limit_clock::now()) {}
 
 ws_session::~ws_session() = default;
 
 void ws_session::run(http::request<http::string_body> upgrade,
-                     std::optional<caller_identity> caller) {
+                     std::optional<caller_identity> caller, std::shared_ptr<void> connection_slot) {
+  connection_slot_ = std::move(connection_slot);
   if (caller) {
     caller_ = std::move(*caller);
     identified_ = true;
@@ -62,7 +66,10 @@ void ws_session::read() {
 
 void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return finish();  // closed, timed out (no pong), or over the hard limit
-  if (!ws_.got_text()) {
+  if (message_budget_.take(limit_clock::now()).count() > 0) {
+    send(ws::error_frame("too many messages: at most " + rate_text(context_->options.message_rate) +
+                         " per second; this one was dropped"));
+  } else if (!ws_.got_text()) {
     send(ws::error_frame("binary frames are not supported; send JSON text messages"));
   } else if (bytes > context_->options.max_message_bytes) {
     send(ws::error_frame("message of " + std::to_string(bytes) + " bytes is larger than " +

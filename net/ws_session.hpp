@@ -15,6 +15,7 @@
 #include "messages/event_sink.hpp"
 #include "messages/interfaces.hpp"
 #include "net/beast.hpp"
+#include "net/limits.hpp"
 
 namespace ce::net {
 
@@ -25,6 +26,7 @@ struct ws_options {
   std::chrono::seconds close_grace{10};  // how long an overflowing client gets to read its error
   int send_buffer_bytes = 256 << 10;     // kernel send buffer per connection (0: OS default)
   std::size_t max_subscriptions = 1000;  // per connection
+  double message_rate = 0;               // client messages per second (0: no limit)
 };
 
 /// What every WebSocket session needs, shared by all of them.
@@ -46,7 +48,9 @@ class ws_session : public event_sink, public std::enable_shared_from_this<ws_ses
   /// Completes the handshake of an upgrade request read by the HTTP session.
   /// `caller`: who the upgrade's credentials name; none while an `auth`
   /// message is still awaited (tokens configured, no Authorization header).
-  void run(http::request<http::string_body> upgrade, std::optional<caller_identity> caller);
+  /// `connection_slot`: held while the connection lives (the connection limits).
+  void run(http::request<http::string_body> upgrade, std::optional<caller_identity> caller,
+           std::shared_ptr<void> connection_slot = nullptr);
 
   /// From actor threads: queue a frame, or give up on a client that lags
   /// more than queue_limit frames behind.
@@ -86,6 +90,8 @@ class ws_session : public event_sink, public std::enable_shared_from_this<ws_ses
   // from actor threads only after a subscription made it known to them.
   caller_identity caller_;
   bool identified_ = false;
+  token_bucket message_budget_;  // strand only
+  std::shared_ptr<void> connection_slot_;
 };
 
 }  // namespace ce::net

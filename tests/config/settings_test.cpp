@@ -173,3 +173,17 @@ TEST_CASE("self-approval is refused in production unless configured otherwise",
   CHECK(load({"--no-self-approval-in", "production,staging"}, lookup).values.no_self_approval_in ==
         std::vector<std::string>{"production", "staging"});
 }
+
+TEST_CASE("limits are off by default and may not be negative", "[config][limits]") {
+  fake_env.clear();
+  auto defaults = load({}, lookup);
+  CHECK(defaults.values.max_requests_per_token == 0);
+  CHECK(defaults.values.max_connections == 0);
+  auto r = load({"--max-requests-per-ip", "-1", "--ws-message-rate", "-2", "--max-connections",
+                 "-3"},
+                lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.message.find("--max-requests-per-ip") != std::string::npos);
+  CHECK(r.message.find("--ws-message-rate") != std::string::npos);
+  CHECK(r.message.find("--max-connections must") != std::string::npos);
+}
