@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include "config/tokens.hpp"
+
 namespace ce::config {
 
 namespace {
@@ -47,6 +49,36 @@ void declare(CLI::App& app, settings& s) {
                "success:false, execute is synchronous");
   app.add_flag("--insecure", s.insecure,
                "Listen on a non-loopback --bind although no authentication is configured");
+  // authentication
+  app.add_option("--tokens", s.tokens,
+                 "Accepted bearer tokens as USER:ROLE:SHA256 (from `core-engine token create`); "
+                 "repeat or separate with commas (env CORE_ENGINE_TOKENS). None: no "
+                 "authentication, loopback only")
+      ->delimiter(',');
+  app.add_option("--no-self-approval-in", s.no_self_approval_in,
+                 "Environments where nobody may approve a plan of their own task")
+      ->delimiter(',')
+      ->capture_default_str();
+  // limits
+  last(app.add_option("--max-requests-per-token", s.max_requests_per_token,
+                      "Requests per second one bearer token may make; more get 429 with "
+                      "Retry-After (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-requests-per-ip", s.max_requests_per_ip,
+                      "Requests per second one client address may make; more get 429 with "
+                      "Retry-After (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-connections-per-ip", s.max_connections_per_ip,
+                      "Open connections of one client address; more are answered 429 and closed "
+                      "(0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--max-connections", s.max_connections,
+                      "Open connections in all; more are answered 503 and closed (0: no limit)")
+           ->capture_default_str());
+  last(app.add_option("--ws-message-rate", s.ws_message_rate,
+                      "Messages per second one WebSocket client may send; more get an error "
+                      "frame (0: no limit)")
+           ->capture_default_str());
   app.add_flag("--allow-fault-injection", s.allow_fault_injection,
                "Accept requirements.simulate (crashes, pauses) from clients: for tests only");
   last(app.add_option("--ws-queue-limit", s.ws_queue_limit,
@@ -179,11 +211,23 @@ std::vector<std::string> validate(const settings& s) {
     return false;
   };
   if (s.bind.empty()) errors.emplace_back("--bind must not be empty");
-  if (!s.bind.empty() && !s.insecure && !is_loopback(s.bind))
+  for (const auto& entry : s.tokens) {
+    std::string why;
+    if (!parse_token_entry(entry, why))
+      errors.emplace_back("--tokens entry '" + entry.substr(0, entry.rfind(':')) + ":...' " + why);
+  }
+  if (!s.bind.empty() && !s.insecure && s.tokens.empty() && !is_loopback(s.bind))
     errors.emplace_back("--bind " + s.bind +
                         " is reachable from other machines and no authentication is configured, "
                         "so anyone who can connect could create, run and cancel tasks; bind "
                         "127.0.0.1 or ::1, or pass --insecure to accept that");
+  if (s.max_requests_per_token < 0)
+    errors.emplace_back("--max-requests-per-token must not be negative");
+  if (s.max_requests_per_ip < 0) errors.emplace_back("--max-requests-per-ip must not be negative");
+  if (s.max_connections_per_ip < 0)
+    errors.emplace_back("--max-connections-per-ip must not be negative");
+  if (s.max_connections < 0) errors.emplace_back("--max-connections must not be negative");
+  if (s.ws_message_rate < 0) errors.emplace_back("--ws-message-rate must not be negative");
   if (s.io_threads < 1 || s.io_threads > 64)
     errors.emplace_back("--io-threads must be between 1 and 64");
   if (s.actor_threads < 0 || s.actor_threads > 256)
@@ -256,6 +300,12 @@ load_result load(const std::vector<std::string>& args, const char* (*environ_loo
   for (const auto& [var, flag] : environment_flags)
     if (const char* v = environ_lookup(var); v != nullptr && *v != '\0')
       argv.push_back(std::string(flag) + "=" + v);
+  // A list is not merged across sources: tokens given as flags replace the environment's.
+  bool tokens_flag = false;
+  for (const auto& a : args) tokens_flag = tokens_flag || a.rfind("--tokens", 0) == 0;
+  if (const char* v = environ_lookup("CORE_ENGINE_TOKENS");
+      v != nullptr && *v != '\0' && !tokens_flag)
+    argv.push_back(std::string("--tokens=") + v);
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> reversed(argv.rbegin(), argv.rend());
 
@@ -288,7 +338,7 @@ std::string default_config_text() {
 # this file > default. Start with: core-engine --config config/core-engine.toml
 
 # -- network
-bind = "127.0.0.1"            # env BIND; beyond loopback only with insecure = true (no authentication yet)
+bind = "127.0.0.1"            # env BIND; beyond loopback only with tokens, or insecure = true
 insecure = false              # true: listen on a non-loopback bind without authentication
 port = 3004                   # HTTP port, env PORT; 0 picks a free port
 ws-port = 3104                # WebSocket port, env WS_PORT
@@ -300,6 +350,20 @@ ws-queue-limit = 1024         # frames a WebSocket client may lag behind before 
 ws-idle-timeout = 60          # seconds: ping after half, close after all of it without an answer
 ws-close-grace = 10           # seconds a lagging client gets to read its overflow error
 ws-send-buffer = 262144       # kernel send buffer per WebSocket connection; 0 = OS default
+
+# -- authentication
+# Bearer tokens, each USER:ROLE:SHA256 as printed by `core-engine token create --user U --role R`
+# (roles: viewer, operator, approver, admin). Only the hash is kept here. Env CORE_ENGINE_TOKENS
+# (comma-separated). With none, the node is open and listens on loopback only.
+# tokens = ["alice:operator:<sha256 of alice's token>", "bob:approver:<sha256>"]
+no-self-approval-in = ["production"]   # environments where nobody approves their own plan
+
+# -- limits (0: none)
+max-requests-per-token = 0    # requests per second per bearer token; more get 429 with Retry-After
+max-requests-per-ip = 0       # requests per second per client address; more get 429 with Retry-After
+max-connections-per-ip = 0    # open connections of one address; more are answered 429 and closed
+max-connections = 0           # open connections in all; more are answered 503 and closed
+ws-message-rate = 0           # messages per second one WebSocket client may send; more get an error frame
 
 # -- storage
 data-dir = "./data"           # generated artifacts and state, env DATA_DIR

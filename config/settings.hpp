@@ -19,6 +19,16 @@ struct settings {
   bool legacy_api = false;               // the original service's error/execute behaviour
   bool allow_fault_injection = false;    // accept requirements.simulate (tests only)
   bool insecure = false;                 // listen beyond loopback without authentication
+  // -- authentication
+  std::vector<std::string> tokens;  // USER:ROLE:SHA256 each; none: the node is open (loopback)
+  // environments where nobody approves their own plan
+  std::vector<std::string> no_self_approval_in{"production"};
+  // -- limits (0: none)
+  double max_requests_per_token = 0;     // per second, per bearer token; more get 429
+  double max_requests_per_ip = 0;        // per second, per client address; more get 429
+  int64_t max_connections_per_ip = 0;    // open connections of one address
+  int64_t max_connections = 0;           // open connections in all
+  double ws_message_rate = 0;            // client messages per second, per WebSocket
   std::size_t ws_queue_limit = 1024;     // frames a WebSocket client may lag behind
   int64_t ws_idle_timeout_s = 60;        // ping after half, close after all of it
   int64_t ws_close_grace_s = 10;         // time an overflowing client gets to read its error

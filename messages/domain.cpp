@@ -55,6 +55,29 @@ constexpr names<log_level, 4> log_level_names{{"debug", "info", "warn", "error"}
 
 }  // namespace
 
+std::string_view to_string(role x) {
+  switch (x) {
+    case role::viewer:
+      return "viewer";
+    case role::operator_:
+      return "operator";
+    case role::approver:
+      return "approver";
+    case role::admin:
+      return "admin";
+  }
+  return "viewer";
+}
+
+bool parse(std::string_view s, role& x) {
+  for (auto r : {role::viewer, role::operator_, role::approver, role::admin})
+    if (s == to_string(r)) {
+      x = r;
+      return true;
+    }
+  return false;
+}
+
 std::string_view to_string(task_type x) {
   return task_type_names.get(x);
 }

@@ -99,15 +99,32 @@ std::vector<std::string_view> all_names();
 
 // ---- caller identity ---------------------------------------------------------
 
-/// Who asked. Every request to the engine carries one; today it is the
-/// anonymous caller unless the request names a user.
+/// What a caller may do. Declared weakest first.
+///  viewer:   reads their own tasks, plans, events and artifacts;
+///  operator: also creates, executes, cancels, resumes and rolls back their own;
+///  approver: reads every user's tasks and plans and approves or rejects them;
+///  admin:    everything, for every user.
+enum class role : uint8_t { viewer, operator_, approver, admin };
+
+std::string_view to_string(role);
+bool parse(std::string_view, role&);
+
+/// Who asked. Every request to the engine carries one. Without configured
+/// tokens the node is open: the caller is `anonymous` (or the user a header
+/// names), unauthenticated, and may do everything, as before tokens existed.
 struct caller_identity {
   std::string user_id = "anonymous";
   bool authenticated = false;
+  ce::role role = ce::role::admin;
+
+  /// Sees every user's objects (admin, approver, or an open node's caller).
+  bool sees_everyone() const { return role == ce::role::admin || role == ce::role::approver; }
+  /// Whether an object owned by `owner` exists for this caller.
+  bool may_see(const std::string& owner) const { return sees_everyone() || owner == user_id; }
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, caller_identity& x) {
-  return f(caf::meta::type_name("caller_identity"), x.user_id, x.authenticated);
+  return f(caf::meta::type_name("caller_identity"), x.user_id, x.authenticated, x.role);
 }
 
 // ---- tasks -------------------------------------------------------------------

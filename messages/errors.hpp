@@ -28,6 +28,8 @@ enum class errc : uint8_t {
   internal,
   /// A limit on what one caller or the node holds is reached (429).
   too_many,
+  /// No credentials, or credentials the node does not know (401).
+  unauthenticated,
 };
 
 /// Category atom of every ce::errc error.

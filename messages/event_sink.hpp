@@ -16,6 +16,12 @@ class event_sink {
   virtual ~event_sink() = default;
   /// Queues one text frame; `seq` > 0 marks a task_event frame with that seq.
   virtual void deliver(std::shared_ptr<const std::string> frame, uint64_t seq) = 0;
+  /// Whether the events of tasks owned by `user_id` may reach this sink
+  /// (a connection sees only what its caller may see).
+  virtual bool may_see(const std::string& user_id) const {
+    (void)user_id;
+    return true;
+  }
 };
 
 using event_sink_ptr = std::shared_ptr<event_sink>;

@@ -58,6 +58,8 @@ using store_reader_actor = caf::typed_actor<
     caf::replies_to<atoms::task_events, std::string, uint64_t>::with<std::vector<event>>,
     /// Events with seq > since, oldest first; at most the newest `limit`.
     caf::replies_to<atoms::events_after, uint64_t, uint64_t>::with<std::vector<event>>,
+    /// Statistics of one user's tasks as of a time (their plans and events included).
+    caf::replies_to<atoms::statistics, std::string, timestamp_ms>::with<engine_statistics>,
     /// An artifact's bytes by its sha256 (data written before the store kept bytes: its
     /// file); not_found if neither has them.
     caf::replies_to<atoms::get_artifact, artifact>::with<artifact_download>,

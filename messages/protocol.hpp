@@ -59,10 +59,11 @@ struct event_query {
   std::string cursor;   // opaque; empty: newest
   std::string task_id;  // empty: every task
   std::string type;     // empty: every type
+  std::string user_id;  // empty: every user's tasks; else only that user's
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_query& x) {
-  return f(caf::meta::type_name("event_query"), x.limit, x.cursor, x.task_id, x.type);
+  return f(caf::meta::type_name("event_query"), x.limit, x.cursor, x.task_id, x.type, x.user_id);
 }
 
 struct event_page {

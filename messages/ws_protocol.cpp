@@ -31,13 +31,22 @@ codec::decoded<client_message> decode_client_message(std::string_view text) {
     m.type = client_message::kind::ping;
     return out;
   }
+  if (type == "auth") {
+    m.type = client_message::kind::auth;
+    std::string_view token;
+    if (obj["token"].get_string().get(token) || token.empty())
+      return fail("auth needs a non-empty string field 'token'");
+    if (token.size() > 512) return fail("token is longer than 512 characters");
+    m.token = std::string(token);
+    return out;
+  }
   if (type == "subscribe")
     m.type = client_message::kind::subscribe;
   else if (type == "unsubscribe")
     m.type = client_message::kind::unsubscribe;
   else
     return fail("unknown message type '" + std::string(type.substr(0, 64)) +
-                "'; expected subscribe, unsubscribe or ping");
+                "'; expected subscribe, unsubscribe, ping or auth");
   std::string_view task_id;
   if (obj["task_id"].get_string().get(task_id) || task_id.empty())
     return fail(std::string(type) +
@@ -77,6 +86,10 @@ std::string unsubscribed_frame(const std::string& task_id) {
 
 std::string pong_frame(timestamp_ms now) {
   return frame({{"type", "pong"}, {"timestamp", now}});
+}
+
+std::string authenticated_frame(const std::string& user_id, std::string_view role) {
+  return frame({{"type", "authenticated"}, {"user_id", user_id}, {"role", role}});
 }
 
 std::string error_frame(const std::string& message) {

@@ -13,9 +13,10 @@ namespace ce::ws {
 
 /// What a client may send.
 struct client_message {
-  enum class kind { subscribe, unsubscribe, ping };
+  enum class kind { subscribe, unsubscribe, ping, auth };
   kind type = kind::ping;
   std::string task_id;  // "*" = every task
+  std::string token;    // auth: the bearer token
   bool has_since = false;
   uint64_t since = 0;
 };
@@ -27,6 +28,8 @@ std::string connected_frame(timestamp_ms now);
 std::string subscribed_frame(const std::string& task_id, uint64_t replayed_through);
 std::string unsubscribed_frame(const std::string& task_id);
 std::string pong_frame(timestamp_ms now);
+/// The answer to a good `auth` message: who the connection now speaks for.
+std::string authenticated_frame(const std::string& user_id, std::string_view role);
 std::string error_frame(const std::string& message);
 /// The overflow notice: names the last seq delivered so the client can resume.
 std::string overflow_frame(uint64_t last_delivered_seq, std::size_t queue_limit);

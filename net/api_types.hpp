@@ -3,12 +3,15 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "config/tokens.hpp"
 #include "messages/domain.hpp"
 #include "net/beast.hpp"
+#include "net/limits.hpp"
 
 namespace ce::net {
 
@@ -20,6 +23,7 @@ struct api_request {
   std::string body;
   std::string content_type;
   caller_identity caller;
+  std::string auth_refusal;  // non-empty: the credentials failed; 401 with this sentence
 };
 
 struct api_response {
@@ -36,6 +40,9 @@ using responder = std::function<void(api_response)>;
 struct api_options {
   bool legacy = false;                 // handled errors answer HTTP 200 with success:false
   bool allow_fault_injection = false;  // requirements.simulate is accepted (tests only)
+  std::shared_ptr<const config::token_table> tokens;  // null or empty: the open node
+  std::shared_ptr<rate_limiter> per_token;  // requests per second per token (null: no limit)
+  std::shared_ptr<rate_limiter> per_ip;     // requests per second per client address
   std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds wait_timeout{std::chrono::seconds(300)};
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
 
+#include "net/authentication.hpp"
 #include "net/responses.hpp"
 
 namespace ce::net {
@@ -13,12 +14,16 @@ constexpr auto read_timeout = std::chrono::seconds(60);
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
                            std::shared_ptr<const ws_context> websocket, std::size_t max_body_bytes,
-                           bool websocket_any_path)
+                           bool websocket_any_path, admission admitted)
     : stream_(std::move(socket)),
       api_(std::move(api)),
       websocket_(std::move(websocket)),
       max_body_bytes_(max_body_bytes),
-      websocket_any_path_(websocket_any_path) {}
+      websocket_any_path_(websocket_any_path),
+      admitted_(std::move(admitted)) {
+  beast::error_code ec;
+  peer_address_ = stream_.socket().remote_endpoint(ec).address().to_string();
+}
 
 void http_session::run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
@@ -72,6 +77,12 @@ bool well_formed_websocket_key(std::string_view key) {
 void http_session::dispatch_request(http::request<http::string_body>&& req) {
   version_ = req.version();
   keep_alive_ = req.keep_alive();
+  if (!admitted_.refusal.empty()) {  // over a connection limit: one answer, then closed
+    keep_alive_ = false;
+    auto r = failure(api_->options(), admitted_.status, admitted_.refusal);
+    r.headers.emplace_back(http::field::retry_after, "1");
+    return write(std::move(r));
+  }
   api_request in;
   in.method = req.method();
   in.method_text = std::string(req.method_string());
@@ -91,8 +102,21 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
                            "Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)"));
     }
     if (websocket_any_path_ || ws_path) {
+      auto authorization = req[http::field::authorization];
+      auto who = authenticate(api_->options().tokens.get(), authorization, {}, {});
+      if (!authorization.empty() && !who.refusal.empty()) {
+        // A token that is there but wrong is refused at once; without one,
+        // the client may still send an auth message.
+        keep_alive_ = false;
+        auto r = failure(api_->options(), http::status::unauthorized, who.refusal);
+        r.headers.emplace_back(http::field::www_authenticate, "Bearer");
+        return write(std::move(r));
+      }
       // The connection now belongs to the WebSocket session.
-      std::make_shared<ws_session>(stream_.release_socket(), websocket_)->run(std::move(req));
+      std::make_shared<ws_session>(stream_.release_socket(), websocket_)
+          ->run(std::move(req),
+                who.refusal.empty() ? std::optional<caller_identity>{who.caller} : std::nullopt,
+                std::move(admitted_.slot));
       return;
     }
     keep_alive_ = false;
@@ -101,8 +125,13 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
   }
   for (auto param : url->params()) in.query.emplace(param.key, param.value);
   in.content_type = std::string(req[http::field::content_type]);
-  if (auto user = req[http::field::from]; !user.empty()) in.caller.user_id = std::string(user);
-  if (auto user = req["X-User-Id"]; !user.empty()) in.caller.user_id = std::string(user);
+  auto who = authenticate(api_->options().tokens.get(), req[http::field::authorization],
+                          req[http::field::from], req["X-User-Id"]);
+  in.caller = std::move(who.caller);
+  in.auth_refusal = std::move(who.refusal);
+  bool probe = in.segments.size() == 1 && (in.segments[0] == "health" || in.segments[0] == "ready");
+  if (!probe)
+    if (auto refused = over_rate(who.token_key)) return write(std::move(*refused));
   in.body = std::move(req.body());
   auto self = shared_from_this();
   api_->handle(std::move(in), [self](api_response r) {
@@ -110,6 +139,26 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
     asio::post(self->stream_.get_executor(),
                [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
   });
+}
+
+std::optional<api_response> http_session::over_rate(const std::string& token_key) {
+  const auto& options = api_->options();
+  auto now = limit_clock::now();
+  auto refuse = [&](std::chrono::milliseconds wait, const std::string& who, double rate) {
+    auto seconds = retry_after_seconds(wait);
+    auto r = failure(options, http::status::too_many_requests,
+                     "too many requests from " + who + ": at most " + rate_text(rate) +
+                         " per second; retry after " + std::to_string(seconds) + " s");
+    r.headers.emplace_back(http::field::retry_after, std::to_string(seconds));
+    return r;
+  };
+  if (options.per_ip && options.per_ip->enabled())
+    if (auto wait = options.per_ip->take(peer_address_, now); wait.count() > 0)
+      return refuse(wait, "this address", options.per_ip->rate());
+  if (options.per_token && options.per_token->enabled() && !token_key.empty())
+    if (auto wait = options.per_token->take(token_key, now); wait.count() > 0)
+      return refuse(wait, "this token", options.per_token->rate());
+  return std::nullopt;
 }
 
 void http_session::write(api_response r) {

@@ -11,13 +11,20 @@
 
 namespace ce::net {
 
+/// What the connection limits decided about a new connection.
+struct admission {
+  std::shared_ptr<void> slot;  // held while the connection lives (null: no limits)
+  std::string refusal;         // non-empty: answer the first request with it, then close
+  http::status status = http::status::too_many_requests;
+};
+
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
   /// `websocket_any_path`: upgrade requests on every path (the WS_PORT
   /// listener) instead of only on /ws.
   http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
                std::shared_ptr<const ws_context> websocket, std::size_t max_body_bytes,
-               bool websocket_any_path);
+               bool websocket_any_path, admission admitted = {});
   void run();
 
  private:
@@ -25,6 +32,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void on_read(beast::error_code ec, std::size_t bytes);
   void dispatch_request(http::request<http::string_body>&& req);
   void write(api_response response);
+  /// A 429 when this address or token asks faster than allowed.
+  std::optional<api_response> over_rate(const std::string& token_key);
   void close();
 
   beast::tcp_stream stream_;
@@ -36,6 +45,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   bool websocket_any_path_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  admission admitted_;
+  std::string peer_address_;
 };
 
 }  // namespace ce::net

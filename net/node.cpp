@@ -200,26 +200,59 @@ int run_node(const config::settings& settings) {
   runtime.task.retry.max_delay = std::chrono::milliseconds(settings.retry_max_ms);
   runtime.task.approval_timeout = std::chrono::seconds(settings.approval_timeout_s);
   runtime.auto_resume = settings.auto_resume;
+  runtime.no_self_approval_in = settings.no_self_approval_in;
   runtime.keep.terminal_tasks = static_cast<std::size_t>(settings.retain_tasks);
   runtime.keep.max_age_ms = settings.retain_age_s * 1000;
   auto engine =
       system.spawn(engine::engine_behavior, events, store_handle, reader, runtime, recovered);
   recovered.reset();
 
+  // Only the hashes are configured; the settings were checked at load.
+  auto tokens = std::make_shared<config::token_table>();
+  for (const auto& text : settings.tokens) {
+    std::string why;
+    if (auto entry = config::parse_token_entry(text, why))
+      if (!tokens->add(*entry)) spdlog::warn("token of {} is configured twice", entry->user);
+  }
+  if (!tokens->empty()) spdlog::info("authentication: {} bearer tokens configured", tokens->size());
   api_options options;
+  options.tokens = tokens;
+  if (settings.max_requests_per_token > 0)
+    options.per_token = std::make_shared<rate_limiter>(settings.max_requests_per_token);
+  if (settings.max_requests_per_ip > 0)
+    options.per_ip = std::make_shared<rate_limiter>(settings.max_requests_per_ip);
   options.legacy = settings.legacy_api;
   options.allow_fault_injection = settings.allow_fault_injection;
   options.wait_timeout = std::chrono::seconds(settings.wait_timeout_s);
   auto api = std::make_shared<const rest_api>(system, engine, events, bus, options);
   auto ws = std::make_shared<ws_context>();
   ws->log = events;
+  ws->tokens = tokens;
+  ws->engine = engine;
+  ws->system = &system;
   ws->options.queue_limit = settings.ws_queue_limit;
   ws->options.idle_timeout = std::chrono::seconds(settings.ws_idle_timeout_s);
   ws->options.close_grace = std::chrono::seconds(settings.ws_close_grace_s);
   ws->options.send_buffer_bytes = settings.ws_send_buffer_bytes;
-  auto session_starter = [api, ws, max_body = settings.max_body_bytes](bool websocket_any_path) {
+  ws->options.message_rate = settings.ws_message_rate;
+  auto connections =
+      std::make_shared<connection_limits>(static_cast<std::size_t>(settings.max_connections_per_ip),
+                                          static_cast<std::size_t>(settings.max_connections));
+  bool limit_connections = settings.max_connections_per_ip > 0 || settings.max_connections > 0;
+  auto session_starter = [api, ws, connections, limit_connections,
+                          max_body = settings.max_body_bytes](bool websocket_any_path) {
     return [=](tcp::socket&& socket) {
-      std::make_shared<http_session>(std::move(socket), api, ws, max_body, websocket_any_path)
+      admission admitted;
+      if (limit_connections) {
+        beast::error_code ec;
+        auto address = socket.remote_endpoint(ec).address().to_string();
+        bool node_full = false;
+        admitted.slot = connections->admit(address, admitted.refusal, node_full);
+        // A full node is unavailable (503); an address over its share asks too much (429).
+        if (!admitted.slot && node_full) admitted.status = http::status::service_unavailable;
+      }
+      std::make_shared<http_session>(std::move(socket), api, ws, max_body, websocket_any_path,
+                                     std::move(admitted))
           ->run();
     };
   };

@@ -121,10 +121,16 @@ api_response failure(const api_options& options, const caf::error& err, const st
       case errc::too_many:
         status = http::status::too_many_requests;
         break;
+      case errc::unauthenticated:
+        status = http::status::unauthorized;
+        break;
     }
     if (status == http::status::internal_server_error)
       spdlog::error("{}: internal error: {}", context, sentence);
-    return failure(options, status, sentence.empty() ? "request failed" : sentence);
+    auto r = failure(options, status, sentence.empty() ? "request failed" : sentence);
+    if (status == http::status::unauthorized)
+      r.headers.emplace_back(http::field::www_authenticate, "Bearer");
+    return r;
   }
   if (err == caf::sec::request_timeout) {
     spdlog::warn("{}: no answer in time", context);

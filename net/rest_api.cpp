@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <optional>
 
 #include <boost/json.hpp>
 
@@ -100,6 +101,15 @@ uint64_t resident_bytes() {
   return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+/// A body naming someone other than an authenticated caller as the one who
+/// decides: the decision is recorded under the caller's name, so it must be theirs.
+std::optional<std::string> acting_for_another(const caller_identity& caller,
+                                              const std::string& named, const char* field) {
+  if (!caller.authenticated || named.empty() || named == caller.user_id) return std::nullopt;
+  return std::string(field) + " " + named + " is not the caller (" + caller.user_id +
+         "); a decision is recorded under the name of whoever makes it";
+}
+
 std::string content_type_for(const std::string& name) {
   auto ends = [&](const char* suffix) {
     std::string s(suffix);
@@ -153,6 +163,14 @@ void rest_api::handle(api_request req, responder reply) const {
   if (options_.legacy) {
     reply = legacy_responder(std::move(reply));
     if (req.method == http::verb::options) return reply(legacy_preflight());
+  }
+  // With tokens configured everything but the probes needs a valid one, an
+  // unknown route too: a client without credentials learns nothing.
+  bool probe =
+      req.segments.size() == 1 && (req.segments[0] == "health" || req.segments[0] == "ready");
+  if (!req.auth_refusal.empty() && !probe) {
+    auto err = make_error(errc::unauthenticated, req.auth_refusal);
+    return reply(failure(options_, err, "authentication", system_));
   }
   std::vector<std::string> allowed;
   for (const auto& r : routes_) {
@@ -523,6 +541,10 @@ void rest_api::approve_plan(const api_request& req, const std::vector<std::strin
     return;
   }
   auto caller = req.caller;
+  if (auto refusal = acting_for_another(caller, decoded.value.approved_by, "approved_by")) {
+    reply(failure(options_, http::status::forbidden, *refusal));
+    return;
+  }
   if (!decoded.value.approved_by.empty()) caller.user_id = decoded.value.approved_by;
   actor_call(
       system_, engine_, options_.call_timeout,
@@ -542,6 +564,10 @@ void rest_api::reject_plan(const api_request& req, const std::vector<std::string
     return;
   }
   auto caller = req.caller;
+  if (auto refusal = acting_for_another(caller, decoded.value.rejected_by, "rejected_by")) {
+    reply(failure(options_, http::status::forbidden, *refusal));
+    return;
+  }
   if (!decoded.value.rejected_by.empty()) caller.user_id = decoded.value.rejected_by;
   actor_call(
       system_, engine_, options_.call_timeout,
@@ -587,12 +613,14 @@ void rest_api::statistics(const api_request& req, const std::vector<std::string>
   auto bus = bus_;
   auto options = options_;
   auto error = on_error(reply, "GET /api/statistics");
+  bool node_wide = req.caller.sees_everyone();  // else only the caller's own figures
   actor_call(
       system_, engine_, options_.call_timeout,
       [=](const engine_statistics& s) {
         actor_call(
             *system, bus, options.call_timeout,
-            [=](uint64_t subscriptions) {
+            [=](uint64_t all_subscriptions) {
+              auto subscriptions = node_wide ? all_subscriptions : uint64_t{0};
               auto now = now_ms();
               json::object data{
                   {"total_tasks", s.total_tasks},
@@ -646,6 +674,8 @@ void rest_api::list_events(const api_request& req, const std::vector<std::string
   query.cursor = query_or(req, "cursor");
   query.task_id = query_or(req, "task_id");
   query.type = query_or(req, "type");
+  // A caller who sees only their own tasks sees only their events.
+  if (!req.caller.sees_everyone()) query.user_id = req.caller.user_id;
   actor_call(
       system_, events_, options_.call_timeout,
       [reply](const event_page& page) {

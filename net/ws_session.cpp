@@ -4,6 +4,8 @@
 
 #include "messages/clock.hpp"
 #include "messages/ws_protocol.hpp"
+#include "net/actor_call.hpp"
+#include "net/authentication.hpp"
 
 namespace ce::net {
 
@@ -15,11 +17,20 @@ constexpr uint64_t overflow_notice = UINT64_MAX;
 }  // namespace
 
 ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<const ws_context> context)
-    : ws_(std::move(socket)), context_(std::move(context)), close_timer_(ws_.get_executor()) {}
+    : ws_(std::move(socket)),
+      context_(std::move(context)),
+      close_timer_(ws_.get_executor()),
+      message_budget_(context_->options.message_rate, limit_clock::now()) {}
 
 ws_session::~ws_session() = default;
 
-void ws_session::run(http::request<http::string_body> upgrade) {
+void ws_session::run(http::request<http::string_body> upgrade,
+                     std::optional<caller_identity> caller, std::shared_ptr<void> connection_slot) {
+  connection_slot_ = std::move(connection_slot);
+  if (caller) {
+    caller_ = std::move(*caller);
+    identified_ = true;
+  }
   const auto& opts = context_->options;
   if (opts.send_buffer_bytes > 0) {
     beast::error_code ec;
@@ -55,7 +66,10 @@ void ws_session::read() {
 
 void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return finish();  // closed, timed out (no pong), or over the hard limit
-  if (!ws_.got_text()) {
+  if (message_budget_.take(limit_clock::now()).count() > 0) {
+    send(ws::error_frame("too many messages: at most " + rate_text(context_->options.message_rate) +
+                         " per second; this one was dropped"));
+  } else if (!ws_.got_text()) {
     send(ws::error_frame("binary frames are not supported; send JSON text messages"));
   } else if (bytes > context_->options.max_message_bytes) {
     send(ws::error_frame("message of " + std::to_string(bytes) + " bytes is larger than " +
@@ -77,7 +91,16 @@ void ws_session::handle_message(std::string_view text) {
     case kind::ping:
       send(ws::pong_frame(now_ms()));
       break;
+    case kind::auth:
+      authenticate(m.token);
+      break;
     case kind::subscribe:
+      if (!identified_) {
+        send(
+            ws::error_frame("authentication required: send {\"type\":\"auth\",\"token\":"
+                            "\"<token>\"} or connect with Authorization: Bearer <token>"));
+        break;
+      }
       if (subscriptions_.size() >= context_->options.max_subscriptions &&
           !subscriptions_.count(m.task_id)) {
         send(ws::error_frame("a connection may hold at most " +
@@ -85,15 +108,59 @@ void ws_session::handle_message(std::string_view text) {
                              " subscriptions"));
         break;
       }
-      subscriptions_.insert(m.task_id);
-      caf::anon_send(context_->log, atoms::subscribe::value, as_sink(), m.task_id, m.has_since,
-                     m.since);
+      if (m.task_id == "*" || caller_.sees_everyone()) {
+        subscribe(m.task_id, m.has_since, m.since);
+        break;
+      }
+      {
+        // Another user's task is refused exactly like an unknown one.
+        auto self = shared_from_this();
+        auto task_id = m.task_id;
+        bool has_since = m.has_since;
+        uint64_t since = m.since;
+        auto refuse = [self, task_id](caf::error&) {
+          asio::post(self->ws_.get_executor(), [self, task_id] {
+            self->send(ws::error_frame("unknown task id " + task_id + "; not subscribed"));
+          });
+        };
+        actor_call(
+            *context_->system, context_->engine, std::chrono::seconds(30),
+            [self, task_id, has_since, since](const task&) {
+              asio::post(self->ws_.get_executor(), [self, task_id, has_since, since] {
+                if (!self->finished_) self->subscribe(task_id, has_since, since);
+              });
+            },
+            refuse, atoms::get_task::value, caller_, task_id);
+      }
       break;
     case kind::unsubscribe:
       subscriptions_.erase(m.task_id);
       caf::anon_send(context_->log, atoms::unsubscribe::value, as_sink(), m.task_id);
       break;
   }
+}
+
+void ws_session::subscribe(const std::string& task_id, bool has_since, uint64_t since) {
+  subscriptions_.insert(task_id);
+  caf::anon_send(context_->log, atoms::subscribe::value, as_sink(), task_id, has_since, since);
+}
+
+void ws_session::authenticate(const std::string& token) {
+  if (identified_) {
+    send(ws::error_frame(context_->tokens && !context_->tokens->empty()
+                             ? "this connection is already authenticated as " + caller_.user_id
+                             : "this node has no tokens configured; no auth is needed"));
+    return;
+  }
+  auto who = authenticate_token(*context_->tokens, token);
+  if (!who.refusal.empty()) return send(ws::error_frame(who.refusal));
+  caller_ = std::move(who.caller);
+  identified_ = true;
+  send(ws::authenticated_frame(caller_.user_id, to_string(caller_.role)));
+}
+
+bool ws_session::may_see(const std::string& user_id) const {
+  return caller_.may_see(user_id);
 }
 
 void ws_session::deliver(std::shared_ptr<const std::string> frame, uint64_t seq) {

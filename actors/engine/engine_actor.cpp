@@ -1,6 +1,7 @@
 #include "actors/engine/engine_actor.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -8,8 +9,10 @@
 
 #include "actors/planner/planner.hpp"
 #include "actors/safety/safety_checks.hpp"
+#include "actors/store/totals.hpp"
 #include "actors/task/rollback.hpp"
 #include "actors/timer/timer_actor.hpp"
+#include "messages/access.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -81,22 +84,97 @@ void with_plan(self_ptr self, const std::string& id, Found found, Failed failed)
           [=](caf::error& err) mutable { failed(err); });
 }
 
-/// Answers a read of one task: `answer(record)` gives the value or an error.
-template <class T, class Answer>
-caf::result<T> read_task(self_ptr self, const std::string& id, Answer answer) {
-  auto promise = self->make_response_promise<T>();
+/// The refusal for a caller who may not do `what` to the task `id` of
+/// `owner`: another user's task is unknown to them (404, as for an id that
+/// does not exist), a role that may not act is told so (403).
+std::optional<caf::error> refuse(const caller_identity& caller, access::action what,
+                                 const std::string& owner, const std::string& id) {
+  auto v = access::decide(caller, what, owner);
+  if (v.allowed()) return std::nullopt;
+  if (v.hidden()) return task_not_found(id);
+  return make_error(errc::forbidden, v.reason + " (task " + id + ")");
+}
+
+/// with_task for a caller: found(record) only if the caller may do `what` to it.
+template <class Found, class Failed>
+void with_task_for(self_ptr self, const caller_identity& caller, access::action what,
+                   const std::string& id, Found found, Failed failed) {
   with_task(
-      self, id, [=](const task_record& rec) mutable { deliver<T>(promise, answer(rec)); },
+      self, id,
+      [=](task_record& rec) mutable {
+        if (auto refused = refuse(caller, what, rec.current.user_id, id)) return failed(*refused);
+        found(rec);
+      },
+      failed);
+}
+
+/// with_plan for a caller: a plan belongs to its task's user, or to whoever
+/// generated it. found(plan, owner) only if the caller may do `what` to it.
+template <class Found, class Failed>
+void with_plan_for(self_ptr self, const caller_identity& caller, access::action what,
+                   const std::string& id, Found found, Failed failed) {
+  with_plan(
+      self, id,
+      [=](const plan& p) mutable {
+        auto decide = [=](const std::string& owner) mutable {
+          auto v = access::decide(caller, what, owner);
+          if (v.hidden()) {
+            auto err = plan_not_found(id);
+            return failed(err);
+          }
+          if (!v.allowed()) {
+            auto err = make_error(errc::forbidden, v.reason + " (plan " + id + ")");
+            return failed(err);
+          }
+          found(p, owner);
+        };
+        if (p.task_id.empty()) {
+          auto it = self->state.plan_owners.find(id);
+          return decide(it == self->state.plan_owners.end() ? std::string{} : it->second);
+        }
+        // Copied: the plan in the registry may change while its task is read.
+        with_task(
+            self, p.task_id,
+            [=, copy = p](task_record& rec) mutable {
+              auto v = access::decide(caller, what, rec.current.user_id);
+              if (v.hidden()) {
+                auto err = plan_not_found(id);
+                return failed(err);
+              }
+              if (!v.allowed()) {
+                auto err = make_error(errc::forbidden, v.reason + " (plan " + id + ")");
+                return failed(err);
+              }
+              found(copy, rec.current.user_id);
+            },
+            [=](caf::error&) mutable {
+              auto err = plan_not_found(id);
+              failed(err);
+            });
+      },
+      failed);
+}
+
+/// Answers a read of one task for a caller: `answer(record)` gives the value or an error.
+template <class T, class Answer>
+caf::result<T> read_task_for(self_ptr self, const caller_identity& caller, const std::string& id,
+                             Answer answer) {
+  auto promise = self->make_response_promise<T>();
+  with_task_for(
+      self, caller, access::action::read, id,
+      [=](const task_record& rec) mutable { deliver<T>(promise, answer(rec)); },
       [=](caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 
-/// Answers a read of one plan the same way.
+/// Answers a read of one plan for a caller the same way.
 template <class T, class Answer>
-caf::result<T> read_plan(self_ptr self, const std::string& id, Answer answer) {
+caf::result<T> read_plan_for(self_ptr self, const caller_identity& caller, const std::string& id,
+                             Answer answer) {
   auto promise = self->make_response_promise<T>();
-  with_plan(
-      self, id, [=](const plan& p) mutable { deliver<T>(promise, answer(p)); },
+  with_plan_for(
+      self, caller, access::action::read, id,
+      [=](const plan& p, const std::string&) mutable { deliver<T>(promise, answer(p)); },
       [=](caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
@@ -247,9 +325,10 @@ task with_position(self_ptr self, task t) {
 /// Executes a pending task now if a slot is free, else queues it (durably,
 /// with a task_queued event). Answers through `reply`.
 template <class Reply, class Fail>
-void start_execution(self_ptr self, const std::string& task_id, Reply reply, Fail fail) {
-  with_task(
-      self, task_id,
+void start_execution(self_ptr self, const caller_identity& caller, const std::string& task_id,
+                     Reply reply, Fail fail) {
+  with_task_for(
+      self, caller, access::action::execute, task_id,
       [=](task_record& rec) mutable {
         if (auto busy = refuse_if_busy(self, task_id)) return fail(std::move(*busy));
         if (rec.current.status != task_status::pending)
@@ -338,7 +417,13 @@ void ask_task_then_save(self_ptr self, caf::typed_response_promise<plan> promise
 caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
                               const std::string& plan_id, bool approve, const std::string& note) {
   auto promise = self->make_response_promise<plan>();
-  auto decide = [=](const plan& p) mutable {
+  auto decide = [=](const plan& p, const std::string& owner) mutable {
+    if (approve)
+      if (auto refusal = access::self_approval_refusal(caller, owner, p.context.environment,
+                                                       self->state.runtime.no_self_approval_in)) {
+        promise.deliver(make_error(errc::forbidden, *refusal));
+        return;
+      }
     if (!p.task_id.empty()) {
       auto live = self->state.live.find(p.task_id);
       if (live == self->state.live.end()) {
@@ -367,7 +452,8 @@ caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
     decided.updated_at = now_ms();
     save_plan(self, std::move(decided), promise);
   };
-  with_plan(self, plan_id, decide, [=](caf::error& err) mutable { promise.deliver(err); });
+  with_plan_for(self, caller, approve ? access::action::approve : access::action::reject, plan_id,
+                decide, [=](caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 
@@ -465,6 +551,45 @@ caf::expected<safety_report> safety_report_for(self_ptr self, const task_record*
   return make_error(errc::invalid_input, "unknown safety phase");
 }
 
+/// /api/statistics for a caller who sees only their own tasks: the same
+/// figures over those tasks; what the node holds and commits is not theirs to see.
+caf::result<engine_statistics> own_statistics(self_ptr self, const std::string& user_id) {
+  auto promise = self->make_response_promise<engine_statistics>();
+  auto now = now_ms();
+  auto answer = [=](engine_statistics stats) mutable {
+    stats.started_at = self->state.started_at;
+    stats.node_id = self->state.runtime.node_id;
+    promise.deliver(std::move(stats));
+  };
+  if (self->state.reader) {
+    self->request(self->state.reader, read_timeout, atoms::statistics::value, user_id, now)
+        .then([=](engine_statistics& stats) mutable { answer(std::move(stats)); },
+              [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+    return promise;
+  }
+  // Memory only: every task is in the registry.
+  task_query query;
+  query.user_id = user_id;
+  query.limit = std::numeric_limits<uint32_t>::max();
+  task_page page;
+  self->state.registry.list(query, page);
+  auto totals = store::totals_of(page.tasks, now);
+  for (const auto& t : page.tasks)
+    if (!t.execution.plan_id.empty()) ++totals.plans;
+  event_query events;
+  events.user_id = user_id;
+  events.limit = 1;
+  self->request(self->state.events, std::chrono::seconds(10), atoms::list_events::value, events)
+      .then(
+          [=](event_page& found) mutable {
+            auto with_events = totals;
+            with_events.events = found.total;
+            answer(store::statistics_of(with_events, now));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
 }  // namespace
 
 engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engine_state> self,
@@ -514,6 +639,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
   });
   return {
       [=](atoms::create, const caller_identity& caller, task draft) -> caf::result<task> {
+        if (auto v = access::decide_create(caller, draft.user_id); !v.allowed())
+          return make_error(errc::forbidden, v.reason);
         auto now = now_ms();
         draft.id = self->state.ids.next("task");
         draft.status = task_status::pending;
@@ -557,34 +684,44 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             });
         return promise;
       },
-      [=](atoms::resume, const caller_identity&, const std::string& id) -> caf::result<task> {
-        return read_task<task>(self, id, [=](const task_record& rec) -> caf::expected<task> {
-          if (is_terminal(rec.current.status) || rec.current.status == task_status::pending ||
-              rec.current.status == task_status::queued)
-            return make_error(errc::wrong_state, "task " + id + " is " +
-                                                     std::string(to_string(rec.current.status)) +
-                                                     "; only an interrupted task can be resumed");
-          if (auto busy = refuse_if_busy(self, id)) return std::move(*busy);
-          if (self->state.live.count(id))
-            return make_error(errc::wrong_state, "task " + id + " is running; nothing to resume");
-          if (rec.current.status != task_status::awaiting_approval)
-            self->state.queue.occupy(id, rec.current.user_id);
-          resume_task(self, rec);
-          return rec.current;
-        });
+      [=](atoms::resume, const caller_identity& caller,
+          const std::string& id) -> caf::result<task> {
+        auto promise = self->make_response_promise<task>();
+        with_task_for(
+            self, caller, access::action::resume, id,
+            [=](const task_record& rec) mutable {
+              deliver<task>(promise, [&]() -> caf::expected<task> {
+                if (is_terminal(rec.current.status) || rec.current.status == task_status::pending ||
+                    rec.current.status == task_status::queued)
+                  return make_error(errc::wrong_state,
+                                    "task " + id + " is " +
+                                        std::string(to_string(rec.current.status)) +
+                                        "; only an interrupted task can be resumed");
+                if (auto busy = refuse_if_busy(self, id)) return std::move(*busy);
+                if (self->state.live.count(id))
+                  return make_error(errc::wrong_state,
+                                    "task " + id + " is running; nothing to resume");
+                if (rec.current.status != task_status::awaiting_approval)
+                  self->state.queue.occupy(id, rec.current.user_id);
+                resume_task(self, rec);
+                return rec.current;
+              }());
+            },
+            [=](caf::error& err) mutable { promise.deliver(err); });
+        return promise;
       },
-      [=](atoms::rollback_check, const caller_identity&,
+      [=](atoms::rollback_check, const caller_identity& caller,
           const std::string& id) -> caf::result<rollback_check> {
-        return read_task<rollback_check>(
-            self, id, [=](const task_record& rec) -> caf::expected<rollback_check> {
+        return read_task_for<rollback_check>(
+            self, caller, id, [=](const task_record& rec) -> caf::expected<rollback_check> {
               return check_rollback(self, rec);
             });
       },
-      [=](atoms::rollback, const caller_identity&,
+      [=](atoms::rollback, const caller_identity& caller,
           const std::string& id) -> caf::result<rollback_report> {
         auto promise = self->make_response_promise<rollback_report>();
-        with_task(
-            self, id,
+        with_task_for(
+            self, caller, access::action::rollback, id,
             [=](const task_record& rec) mutable {
               if (auto busy = refuse_if_busy(self, id)) {
                 promise.deliver(std::move(*busy));
@@ -644,29 +781,42 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             [=](caf::error& err) mutable { promise.deliver(err); });
         return promise;
       },
-      [=](atoms::execute, const caller_identity&, const std::string& id) -> caf::result<task> {
+      [=](atoms::execute, const caller_identity& caller,
+          const std::string& id) -> caf::result<task> {
         auto promise = self->make_response_promise<task>();
         start_execution(
-            self, id, [=](const task& t) mutable { promise.deliver(t); },
+            self, caller, id, [=](const task& t) mutable { promise.deliver(t); },
             [=](caf::error err) mutable { promise.deliver(std::move(err)); });
         return promise;
       },
-      [=](atoms::execute_wait, const caller_identity&,
+      [=](atoms::execute_wait, const caller_identity& caller,
           const std::string& id) -> caf::result<execution_outcome> {
         auto promise = self->make_response_promise<execution_outcome>();
         start_execution(
-            self, id, [=](const task&) mutable { self->state.waiters[id].push_back(promise); },
+            self, caller, id,
+            [=](const task&) mutable { self->state.waiters[id].push_back(promise); },
             [=](caf::error err) mutable { promise.deliver(std::move(err)); });
         return promise;
       },
-      [=](atoms::get_task, const caller_identity&, const std::string& id) -> caf::result<task> {
-        if (auto* rec = self->state.registry.find(id))  // the common case
+      [=](atoms::get_task, const caller_identity& caller,
+          const std::string& id) -> caf::result<task> {
+        if (auto* rec = self->state.registry.find(id)) {  // the common case
+          if (auto refused = refuse(caller, access::action::read, rec->current.user_id, id))
+            return std::move(*refused);
           return with_position(self, rec->current);
-        return read_task<task>(
-            self, id, [](const task_record& rec) -> caf::expected<task> { return rec.current; });
+        }
+        return read_task_for<task>(
+            self, caller, id,
+            [](const task_record& rec) -> caf::expected<task> { return rec.current; });
       },
-      [=](atoms::list_tasks, const caller_identity&,
-          const task_query& query) -> caf::result<task_page> {
+      [=](atoms::list_tasks, const caller_identity& caller,
+          task_query query) -> caf::result<task_page> {
+        // A caller who sees only their own tasks lists only those; naming
+        // another user finds nothing, as if that user had none.
+        if (!caller.sees_everyone()) {
+          if (!query.user_id.empty() && query.user_id != caller.user_id) return task_page{};
+          query.user_id = caller.user_id;
+        }
         // With a store, lists are indexed queries over every task there is.
         if (self->state.reader) {
           bool filtered = !query.user_id.empty() || !query.status.empty() || !query.type.empty() ||
@@ -691,8 +841,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
           const std::string& id) -> caf::result<task> {
         auto promise = self->make_response_promise<task>();
         auto fail = [=](caf::error& err) mutable { promise.deliver(err); };
-        with_task(
-            self, id,
+        with_task_for(
+            self, caller, access::action::cancel, id,
             [=](const task_record& rec) mutable {
               if (is_terminal(rec.current.status)) {
                 promise.deliver(
@@ -765,33 +915,39 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             fail);
         return promise;
       },
-      [=](atoms::get_plan, const caller_identity&, const std::string& id) -> caf::result<plan> {
-        return read_plan<plan>(self, id, [](const plan& p) -> caf::expected<plan> { return p; });
+      [=](atoms::get_plan, const caller_identity& caller,
+          const std::string& id) -> caf::result<plan> {
+        return read_plan_for<plan>(self, caller, id,
+                                   [](const plan& p) -> caf::expected<plan> { return p; });
       },
-      [=](atoms::generate_plan, const caller_identity&, task_type type,
+      [=](atoms::generate_plan, const caller_identity& caller, task_type type,
           const task_context& context) -> caf::result<plan> {
+        if (!access::role_allows(caller.role, access::action::plan))
+          return make_error(errc::forbidden, "the role " + std::string(to_string(caller.role)) +
+                                                 " may not " +
+                                                 std::string(describe(access::action::plan)));
         auto promise = self->make_response_promise<plan>();
-        save_plan(self,
-                  planner::make_plan(self->state.ids.next("plan"), "", type, context, now_ms()),
-                  promise);
+        auto id = self->state.ids.next("plan");
+        self->state.plan_owners[id] = caller.user_id;
+        save_plan(self, planner::make_plan(id, "", type, context, now_ms()), promise);
         return promise;
       },
-      [=](atoms::validate_plan, const caller_identity&,
+      [=](atoms::validate_plan, const caller_identity& caller,
           const std::string& id) -> caf::result<plan_validation> {
-        return read_plan<plan_validation>(self, id,
-                                          [](const plan& p) -> caf::expected<plan_validation> {
-                                            return planner::validate_plan(p.steps);
-                                          });
+        return read_plan_for<plan_validation>(self, caller, id,
+                                              [](const plan& p) -> caf::expected<plan_validation> {
+                                                return planner::validate_plan(p.steps);
+                                              });
       },
       [=](atoms::validate_plan, const caller_identity&, const std::vector<plan_step>& steps) {
         return planner::validate_plan(steps);
       },
-      [=](atoms::optimize_plan, const caller_identity&,
+      [=](atoms::optimize_plan, const caller_identity& caller,
           const std::string& id) -> caf::result<plan> {
         auto promise = self->make_response_promise<plan>();
-        with_plan(
-            self, id,
-            [=](const plan& p) mutable {
+        with_plan_for(
+            self, caller, access::action::plan, id,
+            [=](const plan& p, const std::string&) mutable {
               auto optimized = planner::optimize_plan(p);
               optimized.updated_at = now_ms();
               save_plan(self, std::move(optimized), promise);
@@ -803,21 +959,21 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
           const std::string& comment) { return decide_plan(self, caller, plan_id, true, comment); },
       [=](atoms::reject, const caller_identity& caller, const std::string& plan_id,
           const std::string& reason) { return decide_plan(self, caller, plan_id, false, reason); },
-      [=](atoms::safety_check, const caller_identity&, const std::string& task_id,
+      [=](atoms::safety_check, const caller_identity& caller, const std::string& task_id,
           const std::string& plan_id, safety_phase phase) -> caf::result<safety_report> {
         auto promise = self->make_response_promise<safety_report>();
         auto fail = [=](caf::error& err) mutable { promise.deliver(err); };
         if (task_id.empty()) {
-          with_plan(
-              self, plan_id,
-              [=](const plan& p) mutable {
+          with_plan_for(
+              self, caller, access::action::safety_check, plan_id,
+              [=](const plan& p, const std::string&) mutable {
                 deliver<safety_report>(promise, safety_report_for(self, nullptr, p, phase));
               },
               fail);
           return promise;
         }
-        with_task(
-            self, task_id,
+        with_task_for(
+            self, caller, access::action::safety_check, task_id,
             [=](const task_record& rec) mutable {
               std::string pid = plan_id.empty() ? rec.current.execution.plan_id : plan_id;
               if (pid.empty()) {
@@ -845,20 +1001,21 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             fail);
         return promise;
       },
-      [=](atoms::list_artifacts, const caller_identity&,
+      [=](atoms::list_artifacts, const caller_identity& caller,
           const std::string& task_id) -> caf::result<std::vector<artifact>> {
-        return read_task<std::vector<artifact>>(
-            self, task_id, [](const task_record& rec) -> caf::expected<std::vector<artifact>> {
+        return read_task_for<std::vector<artifact>>(
+            self, caller, task_id,
+            [](const task_record& rec) -> caf::expected<std::vector<artifact>> {
               std::vector<artifact> out;
               for (const auto& [name, a] : rec.artifacts) out.push_back(a);
               return out;
             });
       },
-      [=](atoms::get_archive, const caller_identity&,
+      [=](atoms::get_archive, const caller_identity& caller,
           const std::string& task_id) -> caf::result<std::vector<artifact_download>> {
         auto promise = self->make_response_promise<std::vector<artifact_download>>();
-        with_task(
-            self, task_id,
+        with_task_for(
+            self, caller, access::action::read, task_id,
             [=](const task_record& rec) mutable {
               std::vector<artifact_download> held;
               std::vector<artifact> to_read;
@@ -892,11 +1049,11 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             [=](caf::error& err) mutable { promise.deliver(err); });
         return promise;
       },
-      [=](atoms::get_artifact, const caller_identity&, const std::string& task_id,
+      [=](atoms::get_artifact, const caller_identity& caller, const std::string& task_id,
           const std::string& name) -> caf::result<artifact_download> {
         auto promise = self->make_response_promise<artifact_download>();
-        with_task(
-            self, task_id,
+        with_task_for(
+            self, caller, access::action::read, task_id,
             [=](const task_record& rec) mutable {
               auto it = rec.artifacts.find(name);
               if (it == rec.artifacts.end()) {
@@ -921,7 +1078,8 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             [=](caf::error& err) mutable { promise.deliver(err); });
         return promise;
       },
-      [=](atoms::statistics, const caller_identity&) -> caf::result<engine_statistics> {
+      [=](atoms::statistics, const caller_identity& caller) -> caf::result<engine_statistics> {
+        if (!caller.sees_everyone()) return own_statistics(self, caller.user_id);
         auto stats = self->state.registry.statistics(now_ms());
         stats.started_at = self->state.started_at;
         stats.node_id = self->state.runtime.node_id;

@@ -25,6 +25,7 @@ struct engine_runtime {
   std::size_t max_running_per_user = 32;    // of one user (0: no limit)
   std::size_t max_pending = 20000;          // tasks created and not executed, in all (0: no limit)
   std::size_t max_pending_per_user = 2000;  // of one user (0: no limit)
+  std::vector<std::string> no_self_approval_in{"production"};  // nobody approves their own plan there
 };
 
 struct engine_state {
@@ -47,6 +48,10 @@ struct engine_state {
   /// Creates on their way to disk, per user: counted against the pending limits.
   std::unordered_map<std::string, uint64_t> creating;
   uint64_t creating_total = 0;
+  /// Who made each plan of POST /api/plans/generate (a task's plan belongs to
+  /// its task's user). Kept in memory: after a restart such a plan is seen by
+  /// admins and approvers only.
+  std::unordered_map<std::string, std::string> plan_owners;
   timestamp_ms started_at = 0;
   static inline const char* name = "engine";
 };

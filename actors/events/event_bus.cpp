@@ -12,7 +12,9 @@ event_bus_actor::behavior_type event_bus_behavior(
         if (targets.empty()) return;
         // Serialized once, shared by every subscriber.
         auto frame = std::make_shared<const std::string>(ws::event_frame(e));
-        for (auto* sink : targets) sink->deliver(frame, e.seq);
+        // A connection gets only the events of tasks its caller may see.
+        for (auto* sink : targets)
+          if (sink->may_see(e.user_id)) sink->deliver(frame, e.seq);
       },
       [=](atoms::subscribe, const event_sink_ptr& sink, const std::string& task_id,
           uint64_t after) { self->state.subscriptions.add(sink, task_id, after); },

@@ -110,6 +110,7 @@ bool event_log::page(const event_query& query, event_page& out) const {
   event_page result;
   auto take = [&](const event& e) {
     if (!query.type.empty() && e.type != query.type) return true;
+    if (!query.user_id.empty() && e.user_id != query.user_id) return true;
     if (result.events.size() == limit) {
       result.next_cursor = make_event_cursor(result.events.back().seq);
       return false;
@@ -131,6 +132,12 @@ bool event_log::page(const event_query& query, event_page& out) const {
     uint64_t top = std::min(below, first_seq_ + events_.size());
     for (uint64_t seq = top; seq > first_seq_;)
       if (const event* e = at_seq(--seq); e && !take(*e)) break;
+  }
+  if (!query.user_id.empty()) {  // the total of what this user may see, not of everything
+    result.total = 0;
+    for (const auto& e : events_)
+      if (e.user_id == query.user_id && (query.task_id.empty() || e.task_id == query.task_id))
+        ++result.total;
   }
   out = std::move(result);
   return true;

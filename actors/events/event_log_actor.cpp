@@ -35,11 +35,12 @@ void replay_and_register(self_ptr self, const event_sink_ptr& sink, const std::s
   if (has_since) {
     uint64_t sent = since;
     for (const auto& e : older) {
-      deliver_frame(sink, ws::event_frame(e), e.seq);
+      if (sink->may_see(e.user_id)) deliver_frame(sink, ws::event_frame(e), e.seq);
       sent = std::max(sent, e.seq);
     }
     auto newer = every ? log.after(sent) : log.for_task(task_id, sent);
-    for (const auto& e : newer) deliver_frame(sink, ws::event_frame(e), e.seq);
+    for (const auto& e : newer)
+      if (sink->may_see(e.user_id)) deliver_frame(sink, ws::event_frame(e), e.seq);
     live_after = std::max(sent, durable);
   }
   self->send(self->state.bus, atoms::subscribe::value, sink, task_id, live_after);
@@ -202,7 +203,7 @@ event_log_actor::behavior_type event_log_behavior(
         // With a store, pages are indexed queries over every event there is.
         if (self->state.reader) {
           auto promise = self->make_response_promise<event_page>();
-          bool filtered = !query.task_id.empty() || !query.type.empty();
+          bool filtered = !query.task_id.empty() || !query.type.empty() || !query.user_id.empty();
           self->request(self->state.reader, read_timeout, atoms::list_events::value, query)
               .then(
                   [=](event_page& page) mutable {

@@ -380,6 +380,14 @@ struct filter_clause {
   void bind(statement& st) const {
     for (size_t i = 0; i < values.size(); ++i) st.text(static_cast<int>(i + 1), values[i]);
   }
+  /// " AND <sql>" where `sql` holds one "?" for `value`.
+  void add_clause(const char* sql_with_one_parameter, const std::string& value) {
+    if (value.empty()) return;
+    values.push_back(value);
+    std::string clause = sql_with_one_parameter;
+    clause.replace(clause.find('?'), 1, "?" + std::to_string(values.size()));
+    sql += " AND " + clause;
+  }
   int next_parameter() const { return static_cast<int>(values.size() + 1); }
 };
 
@@ -390,6 +398,42 @@ uint64_t count_rows(sqlite3* db, const std::string& table, const filter_clause& 
 }
 
 }  // namespace
+
+task_totals sqlite_store::user_totals(const std::string& user_id, timestamp_ms now) {
+  task_totals out;
+  statement groups{db_,
+                   "SELECT status, type, priority, COUNT(*), "
+                   "SUM(CASE WHEN status IN ('completed', 'failed') "
+                   "THEN completed_at - created_at ELSE 0 END) "
+                   "FROM tasks WHERE user_id = ?1 GROUP BY status, type, priority"};
+  groups.text(1, user_id);
+  while (groups.next()) {
+    task_totals::group g;
+    if (!parse(groups.column_text(0), g.status) || !parse(groups.column_text(1), g.type) ||
+        !parse(groups.column_text(2), g.prio))
+      throw std::runtime_error("a stored task has an unknown status, type or priority");
+    g.count = static_cast<uint64_t>(groups.column_integer(3));
+    out.duration_sum_ms += static_cast<double>(groups.column_integer(4));
+    out.groups.push_back(g);
+  }
+  statement recent{db_, (std::string("SELECT completed_at FROM tasks WHERE user_id = ?1 AND "
+                                     "completed_at >= ?2 AND status IN ") +
+                         terminal_statuses + " ORDER BY completed_at")
+                            .c_str()};
+  recent.text(1, user_id).integer(2, now - 60000);
+  while (recent.next()) out.recent_finishes.push_back(recent.column_integer(0));
+  statement plans{db_,
+                  "SELECT COUNT(*) FROM plans WHERE task_id IN "
+                  "(SELECT id FROM tasks WHERE user_id = ?1)"};
+  plans.text(1, user_id);
+  if (plans.next()) out.plans = static_cast<uint64_t>(plans.column_integer(0));
+  statement events{db_,
+                   "SELECT COUNT(*) FROM events WHERE task_id IN "
+                   "(SELECT id FROM tasks WHERE user_id = ?1)"};
+  events.text(1, user_id);
+  if (events.next()) out.events = static_cast<uint64_t>(events.column_integer(0));
+  return out;
+}
 
 bool sqlite_store::find_task(const std::string& task_id, stored_task& out) {
   statement row{db_, "SELECT doc FROM tasks WHERE id = ?1"};
@@ -503,6 +547,8 @@ bool sqlite_store::list_events(const event_query& query, event_page& out, bool c
   filter_clause where;
   where.add("task_id", query.task_id);
   where.add("type", query.type);
+  // Events belong to their task's user.
+  where.add_clause("task_id IN (SELECT id FROM tasks WHERE user_id = ?)", query.user_id);
   event_page page;
   if (!newest_first(db_, "events", "seq", 'e', query.cursor, query.limit, where, count_all,
                     page.events, page.next_cursor, page.total))

@@ -69,6 +69,9 @@ class sqlite_store {
 
   // Reads. Each throws std::runtime_error if the database fails.
 
+  /// The totals over one user's tasks as of `now`, with their plans and events.
+  task_totals user_totals(const std::string& user_id, timestamp_ms now);
+
   /// A task with its plan, results and verification; false if unknown.
   bool find_task(const std::string& task_id, stored_task& out);
   /// False if unknown.

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/store/totals.hpp"
 #include "messages/errors.hpp"
 
 namespace ce::store {
@@ -92,6 +93,12 @@ store_reader_actor::behavior_type store_reader_behavior(
               uint64_t limit) -> caf::result<std::vector<event>> {
         return guarded("reading events", [&]() -> caf::result<std::vector<event>> {
           return store->events_after(since, limit);
+        });
+      },
+      [store](atoms::statistics, const std::string& user_id,
+              timestamp_ms now) -> caf::result<engine_statistics> {
+        return guarded("counting the tasks of " + user_id, [&]() -> caf::result<engine_statistics> {
+          return statistics_of(store->user_totals(user_id, now), now);
         });
       },
       [store](atoms::get_artifact, const artifact& a) -> caf::result<artifact_download> {

@@ -122,3 +122,68 @@ TEST_CASE("a bind beyond loopback is refused without --insecure", "[config]") {
     CHECK_FALSE(load({"--bind", address}, lookup).should_exit);
   }
 }
+
+TEST_CASE("tokens come from flags, the environment or the file, flags first", "[config][tokens]") {
+  const std::string a = "alice:operator:" + std::string(64, 'a');
+  const std::string b = "bob:viewer:" + std::string(64, 'b');
+  const std::string c = "carol:admin:" + std::string(64, 'c');
+  auto file = write_temp_config("tokens = [\"" + a + "\", \"" + b + "\"]\n");
+  fake_env.clear();
+  auto from_file = load({"--config", file}, lookup);
+  REQUIRE_FALSE(from_file.should_exit);
+  CHECK(from_file.values.tokens == std::vector<std::string>{a, b});
+  fake_env = {{"CORE_ENGINE_TOKENS", c + "," + a}};
+  auto from_env = load({"--config", file}, lookup);
+  REQUIRE_FALSE(from_env.should_exit);
+  CHECK(from_env.values.tokens == std::vector<std::string>{c, a});
+  auto from_flag = load({"--config", file, "--tokens", b}, lookup);
+  REQUIRE_FALSE(from_flag.should_exit);
+  CHECK(from_flag.values.tokens == std::vector<std::string>{b});
+  std::remove(file.c_str());
+  fake_env.clear();
+}
+
+TEST_CASE("every malformed token entry is listed at once, with the other errors",
+          "[config][tokens]") {
+  fake_env.clear();
+  auto r = load({"--tokens", "alice:root:" + std::string(64, 'a') + ",bob:viewer:ce_plaintoken",
+                 "--io-threads", "0"},
+                lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.exit_code == 2);
+  CHECK(r.message.find("alice:root") != std::string::npos);
+  CHECK(r.message.find("bob:viewer") != std::string::npos);
+  CHECK(r.message.find("ce_plaintoken") == std::string::npos);  // a leaked token is not echoed
+  CHECK(r.message.find("--io-threads") != std::string::npos);
+}
+
+TEST_CASE("a non-loopback bind is allowed once tokens are configured", "[config][tokens]") {
+  fake_env.clear();
+  auto open = load({"--bind", "0.0.0.0"}, lookup);
+  CHECK(open.should_exit);
+  auto guarded =
+      load({"--bind", "0.0.0.0", "--tokens", "ada:admin:" + std::string(64, 'a')}, lookup);
+  CHECK_FALSE(guarded.should_exit);
+}
+
+TEST_CASE("self-approval is refused in production unless configured otherwise",
+          "[config][tokens]") {
+  fake_env.clear();
+  CHECK(load({}, lookup).values.no_self_approval_in == std::vector<std::string>{"production"});
+  CHECK(load({"--no-self-approval-in", "production,staging"}, lookup).values.no_self_approval_in ==
+        std::vector<std::string>{"production", "staging"});
+}
+
+TEST_CASE("limits are off by default and may not be negative", "[config][limits]") {
+  fake_env.clear();
+  auto defaults = load({}, lookup);
+  CHECK(defaults.values.max_requests_per_token == 0);
+  CHECK(defaults.values.max_connections == 0);
+  auto r = load({"--max-requests-per-ip", "-1", "--ws-message-rate", "-2", "--max-connections",
+                 "-3"},
+                lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.message.find("--max-requests-per-ip") != std::string::npos);
+  CHECK(r.message.find("--ws-message-rate") != std::string::npos);
+  CHECK(r.message.find("--max-connections must") != std::string::npos);
+}

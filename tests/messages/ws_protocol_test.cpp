@@ -64,3 +64,13 @@ TEST_CASE("a client message with a key twice is refused, naming the key", "[ws]"
   REQUIRE_FALSE(r);
   CHECK(r.error->message.find("\"task_id\" more than once") != std::string::npos);
 }
+
+TEST_CASE("an auth message carries its token; one without is refused", "[ws][auth]") {
+  auto auth = decode_client_message(R"({"type":"auth","token":"ce_abc"})");
+  REQUIRE(auth);
+  CHECK(auth.value.type == client_message::kind::auth);
+  CHECK(auth.value.token == "ce_abc");
+  CHECK_FALSE(decode_client_message(R"({"type":"auth"})"));
+  CHECK_FALSE(decode_client_message(R"({"type":"auth","token":""})"));
+  CHECK_FALSE(decode_client_message(R"({"type":"auth","token":7})"));
+}

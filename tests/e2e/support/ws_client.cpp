@@ -146,6 +146,11 @@ ws_client::ws_client(const ws_connect_options& options) : impl_(std::make_shared
             ec.assign(errno, boost::system::generic_category());
         }
         if (ec) return complete(ec);
+        if (!options.authorization.empty())
+          self.ws.set_option(websocket::stream_base::decorator(
+              [authorization = options.authorization](websocket::request_type& req) {
+                req.set(beast::http::field::authorization, authorization);
+              }));
         tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
         auto host = options.host + ":" + std::to_string(options.port);
         stream.async_connect(

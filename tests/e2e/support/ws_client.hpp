@@ -26,6 +26,8 @@ struct ws_connect_options {
   /// one message on demand until start_reading() is called.
   bool read_continuously = true;
   std::chrono::milliseconds connect_deadline{std::chrono::seconds(10)};
+  /// The upgrade request's Authorization header (empty: none).
+  std::string authorization{};
 };
 
 /// The server answered the upgrade request with an HTTP status other than 101.
