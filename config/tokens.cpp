@@ -1,11 +1,12 @@
 #include "config/tokens.hpp"
 
+#include "messages/checksum.hpp"
+
 #include <array>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 namespace ce::config {
@@ -41,17 +42,6 @@ std::string generate_token() {
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
     throw std::runtime_error("the random generator failed; no token was made");
   return "ce_" + to_hex(bytes.data(), bytes.size());
-}
-
-std::string sha256_hex(std::string_view text) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), text.data(), text.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return to_hex(digest.data(), length);
 }
 
 std::string config_entry(const token_entry& entry) {

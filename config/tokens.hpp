@@ -26,9 +26,6 @@ const std::vector<std::string>& role_names();
 /// Throws std::runtime_error if the random generator fails.
 std::string generate_token();
 
-/// Lower-case hex SHA-256 of `text` (OpenSSL EVP).
-std::string sha256_hex(std::string_view text);
-
 /// The configuration entry for a token: `user:role:sha256`. The token itself is not in it.
 std::string config_entry(const token_entry& entry);
 

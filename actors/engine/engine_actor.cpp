@@ -116,7 +116,7 @@ void with_plan_for(self_ptr self, const caller_identity& caller, access::action 
   with_plan(
       self, id,
       [=](const plan& p) mutable {
-        auto decide = [=](const std::string& owner) mutable {
+        auto decide = [=](const plan& subject, const std::string& owner) mutable {
           auto v = access::decide(caller, what, owner);
           if (v.hidden()) {
             auto err = plan_not_found(id);
@@ -126,27 +126,16 @@ void with_plan_for(self_ptr self, const caller_identity& caller, access::action 
             auto err = make_error(errc::forbidden, v.reason + " (plan " + id + ")");
             return failed(err);
           }
-          found(p, owner);
+          found(subject, owner);
         };
         if (p.task_id.empty()) {
           auto it = self->state.plan_owners.find(id);
-          return decide(it == self->state.plan_owners.end() ? std::string{} : it->second);
+          return decide(p, it == self->state.plan_owners.end() ? std::string{} : it->second);
         }
         // Copied: the plan in the registry may change while its task is read.
         with_task(
             self, p.task_id,
-            [=, copy = p](task_record& rec) mutable {
-              auto v = access::decide(caller, what, rec.current.user_id);
-              if (v.hidden()) {
-                auto err = plan_not_found(id);
-                return failed(err);
-              }
-              if (!v.allowed()) {
-                auto err = make_error(errc::forbidden, v.reason + " (plan " + id + ")");
-                return failed(err);
-              }
-              found(copy, rec.current.user_id);
-            },
+            [=, copy = p](task_record& rec) mutable { decide(copy, rec.current.user_id); },
             [=](caf::error&) mutable {
               auto err = plan_not_found(id);
               failed(err);

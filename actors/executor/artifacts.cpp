@@ -1,7 +1,6 @@
 #include "actors/executor/artifacts.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,21 +78,6 @@ std::optional<std::string> read_if_matching(const std::string& path, const std::
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("sha256 failed in OpenSSL");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0x0f];
-  }
-  return out;
-}
 
 workspace_file make_file(artifact_type type, shared<std::string> bytes, std::string checksum) {
   if (checksum.empty()) checksum = sha256_hex(*bytes);

@@ -10,13 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "messages/checksum.hpp"
 #include "messages/domain.hpp"
 #include "messages/workspace.hpp"
 
 namespace ce::executor {
-
-/// sha256 of bytes as lower-case hex (OpenSSL EVP).
-std::string sha256_hex(std::string_view bytes);
 
 /// A workspace file of these bytes; `checksum` is their sha256 when already known (a
 /// memoized rendering), else it is computed.

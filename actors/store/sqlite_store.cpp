@@ -399,14 +399,19 @@ uint64_t count_rows(sqlite3* db, const std::string& table, const filter_clause& 
 
 }  // namespace
 
-task_totals sqlite_store::user_totals(const std::string& user_id, timestamp_ms now) {
-  task_totals out;
-  statement groups{db_,
-                   "SELECT status, type, priority, COUNT(*), "
-                   "SUM(CASE WHEN status IN ('completed', 'failed') "
-                   "THEN completed_at - created_at ELSE 0 END) "
-                   "FROM tasks WHERE user_id = ?1 GROUP BY status, type, priority"};
-  groups.text(1, user_id);
+namespace {
+
+/// Task counts by (status, type, priority) and the summed duration of the finished ones,
+/// from `where` (a WHERE clause, possibly binding ?1 through `bind`).
+template <class Bind>
+void read_groups(sqlite3* db, const std::string& where, Bind bind, task_totals& out) {
+  statement groups{db, ("SELECT status, type, priority, COUNT(*), "
+                        "SUM(CASE WHEN status IN ('completed', 'failed') "
+                        "THEN completed_at - created_at ELSE 0 END) "
+                        "FROM tasks " +
+                        where + " GROUP BY status, type, priority")
+                           .c_str()};
+  bind(groups);
   while (groups.next()) {
     task_totals::group g;
     if (!parse(groups.column_text(0), g.status) || !parse(groups.column_text(1), g.type) ||
@@ -416,6 +421,14 @@ task_totals sqlite_store::user_totals(const std::string& user_id, timestamp_ms n
     out.duration_sum_ms += static_cast<double>(groups.column_integer(4));
     out.groups.push_back(g);
   }
+}
+
+}  // namespace
+
+task_totals sqlite_store::user_totals(const std::string& user_id, timestamp_ms now) {
+  task_totals out;
+  read_groups(
+      db_, "WHERE user_id = ?1", [&](statement& s) { s.text(1, user_id); }, out);
   statement recent{db_, (std::string("SELECT completed_at FROM tasks WHERE user_id = ?1 AND "
                                      "completed_at >= ?2 AND status IN ") +
                          terminal_statuses + " ORDER BY completed_at")
@@ -600,20 +613,8 @@ bool sqlite_store::load(recovered_state& out, std::size_t recent_events, timesta
       out.last_seq = static_cast<uint64_t>(last.column_integer(0));
       out.totals.events = static_cast<uint64_t>(last.column_integer(1));
     }
-    statement groups{db_,
-                     "SELECT status, type, priority, COUNT(*), "
-                     "SUM(CASE WHEN status IN ('completed', 'failed') "
-                     "THEN completed_at - created_at ELSE 0 END) "
-                     "FROM tasks GROUP BY status, type, priority"};
-    while (groups.next()) {
-      task_totals::group g;
-      if (!parse(groups.column_text(0), g.status) || !parse(groups.column_text(1), g.type) ||
-          !parse(groups.column_text(2), g.prio))
-        throw std::runtime_error("a stored task has an unknown status, type or priority");
-      g.count = static_cast<uint64_t>(groups.column_integer(3));
-      out.totals.duration_sum_ms += static_cast<double>(groups.column_integer(4));
-      out.totals.groups.push_back(g);
-    }
+    read_groups(
+        db_, "", [](statement&) {}, out.totals);
     statement recent{db_, (std::string("SELECT completed_at FROM tasks WHERE completed_at >= ?1 "
                                        "AND status IN ") +
                            terminal_statuses + " ORDER BY completed_at")

@@ -1,4 +1,5 @@
 #include "config/tokens.hpp"
+#include "messages/checksum.hpp"
 
 #include <set>
 #include <sstream>
@@ -9,7 +10,8 @@ using namespace ce::config;
 
 TEST_CASE("SHA-256 is the standard digest in lower-case hex", "[tokens]") {
   // FIPS 180-2 test vector for "abc".
-  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(ce::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_CASE("generated tokens are long, random and distinct", "[tokens]") {
@@ -24,7 +26,7 @@ TEST_CASE("generated tokens are long, random and distinct", "[tokens]") {
 }
 
 TEST_CASE("a config entry is USER:ROLE:SHA256 and parses back", "[tokens]") {
-  token_entry e{"team:alice", "operator", sha256_hex("secret")};
+  token_entry e{"team:alice", "operator", ce::sha256_hex("secret")};
   std::string why;
   auto parsed = parse_token_entry(config_entry(e), why);
   REQUIRE(parsed);
@@ -34,7 +36,7 @@ TEST_CASE("a config entry is USER:ROLE:SHA256 and parses back", "[tokens]") {
 }
 
 TEST_CASE("malformed entries are refused with the reason", "[tokens]") {
-  auto hash = sha256_hex("x");
+  auto hash = ce::sha256_hex("x");
   std::string why;
   CHECK_FALSE(parse_token_entry("alice", why));
   CHECK_FALSE(parse_token_entry(":operator:" + hash, why));
@@ -48,14 +50,14 @@ TEST_CASE("malformed entries are refused with the reason", "[tokens]") {
 
 TEST_CASE("the table finds a token by its hash and nothing else", "[tokens]") {
   token_table table;
-  REQUIRE(table.add({"alice", "viewer", sha256_hex("token-a")}));
-  REQUIRE(table.add({"bob", "admin", sha256_hex("token-b")}));
-  CHECK_FALSE(table.add({"carol", "admin", sha256_hex("token-b")}));  // same token twice
+  REQUIRE(table.add({"alice", "viewer", ce::sha256_hex("token-a")}));
+  REQUIRE(table.add({"bob", "admin", ce::sha256_hex("token-b")}));
+  CHECK_FALSE(table.add({"carol", "admin", ce::sha256_hex("token-b")}));  // same token twice
   REQUIRE(table.find("token-a"));
   CHECK(table.find("token-a")->user == "alice");
   CHECK(table.find("token-b")->role == "admin");
   CHECK(table.find("token-c") == nullptr);
-  CHECK(table.find(sha256_hex("token-a")) == nullptr);  // the hash is not the token
+  CHECK(table.find(ce::sha256_hex("token-a")) == nullptr);  // the hash is not the token
   CHECK(table.find("") == nullptr);
 }
 
@@ -70,7 +72,7 @@ TEST_CASE("token create prints a token once and the entry holding only its hash"
       entry = line.substr(at + 11, line.rfind("\"]") - at - 11);
   }
   REQUIRE_FALSE(token.empty());
-  CHECK(entry == "carol:approver:" + sha256_hex(token));
+  CHECK(entry == "carol:approver:" + ce::sha256_hex(token));
   CHECK(entry.find(token) == std::string::npos);
   std::ostringstream out2, err2;
   CHECK(token_command({"create", "--user", "carol", "--role", "root"}, out2, err2) == 2);

@@ -1,5 +1,7 @@
 #include "net/authentication.hpp"
 
+#include "messages/checksum.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace ce;
@@ -9,8 +11,8 @@ namespace {
 
 config::token_table tokens_of_vic_and_ada() {
   config::token_table t;
-  t.add({"vic", "viewer", config::sha256_hex("vic-token")});
-  t.add({"ada", "admin", config::sha256_hex("ada-token")});
+  t.add({"vic", "viewer", ce::sha256_hex("vic-token")});
+  t.add({"ada", "admin", ce::sha256_hex("ada-token")});
   return t;
 }
 

@@ -131,7 +131,7 @@ TEST_CASE("a staging task runs from pending to completed with real artifacts", "
     // What is listed can be downloaded, with the bytes it recorded.
     auto download =
         f.ask<artifact_download>(f.engine, atoms::get_artifact::value, f.caller, t.id, a.name);
-    CHECK(executor::sha256_hex(*download.bytes) == a.checksum);
+    CHECK(ce::sha256_hex(*download.bytes) == a.checksum);
     CHECK(download.meta.checksum == a.checksum);
   }
   for (const char* expected : {"vpc.tf", "eks.tf", "rds.tf", "main.tf", "README.md"})

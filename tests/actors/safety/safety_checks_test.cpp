@@ -59,7 +59,7 @@ artifact write_file_artifact(workspace& files, const std::string& name,
   a.name = name;
   a.path = "task_1/" + name;
   a.size = static_cast<int64_t>(content.size());
-  a.checksum = executor::sha256_hex(content);
+  a.checksum = ce::sha256_hex(content);
   return a;
 }
 

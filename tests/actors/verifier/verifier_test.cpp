@@ -94,7 +94,7 @@ struct executed_task {
     a.name = name;
     a.path = dir / name;
     a.size = static_cast<int64_t>(content.size());
-    a.checksum = executor::sha256_hex(content);
+    a.checksum = ce::sha256_hex(content);
     a.created_at = std::numeric_limits<timestamp_ms>::max();  // newer than every step's record
     r.artifacts.push_back(a);
     results.push_back(r);
