@@ -1,5 +1,7 @@
 #include "messages/domain.hpp"
 
+#include "messages/protocol.hpp"
+
 #include <array>
 
 namespace ce {
@@ -165,6 +167,17 @@ std::vector<std::string_view> all_names<cloud_provider>() {
 template <>
 std::vector<std::string_view> all_names<safety_phase>() {
   return safety_phase_names.all();
+}
+
+std::size_t page_bytes(const task& t) {
+  std::size_t bytes = 512 + t.metadata.text.size() + t.context.requirements.text.size() +
+                      t.result.outputs.text.size();
+  for (const auto& e : t.result.errors) bytes += e.size();
+  return bytes;
+}
+
+std::size_t page_bytes(const event& e) {
+  return 256 + e.data.text.size();
 }
 
 }  // namespace ce

@@ -27,6 +27,14 @@ typename Inspector::result_type inspect(Inspector& f, task_query& x) {
            x.cursor);
 }
 
+/// A page of a list ends early once its items hold about this many bytes, with a
+/// cursor to the rest: a thousand tasks of 64 KiB of metadata would be 64 MiB.
+constexpr std::size_t max_page_bytes = std::size_t{4} << 20;
+
+/// Roughly what an item adds to a page: its free-form JSON and text, plus the rest.
+std::size_t page_bytes(const task& t);
+std::size_t page_bytes(const event& e);
+
 struct task_page {
   std::vector<task> tasks;
   std::string next_cursor;  // empty: last page

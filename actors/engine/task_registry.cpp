@@ -226,14 +226,16 @@ bool task_registry::list(const task_query& query, task_page& out) const {
   bool filtered =
       !query.user_id.empty() || !query.status.empty() || !query.type.empty() || !query.prio.empty();
   task_page page;
+  std::size_t bytes = 0;
   for (uint64_t pos = below; pos > 0; --pos) {
     const task& t = tasks_.at(order_[pos - 1]).current;
     if (!matches(t)) continue;
-    if (page.tasks.size() == limit) {
+    if (page.tasks.size() == limit || bytes >= max_page_bytes) {
       page.next_cursor = make_task_cursor(pos);  // resume at and below this position
       break;
     }
     page.tasks.push_back(t);
+    bytes += page_bytes(t);
   }
   if (!filtered) {
     page.total = order_.size();

@@ -108,14 +108,16 @@ bool event_log::page(const event_query& query, event_page& out) const {
   if (!query.cursor.empty() && !parse_event_cursor(query.cursor, below)) return false;
   uint32_t limit = query.limit == 0 ? 50 : query.limit;
   event_page result;
+  std::size_t bytes = 0;
   auto take = [&](const event& e) {
     if (!query.type.empty() && e.type != query.type) return true;
     if (!query.user_id.empty() && e.user_id != query.user_id) return true;
-    if (result.events.size() == limit) {
+    if (result.events.size() == limit || bytes >= max_page_bytes) {
       result.next_cursor = make_event_cursor(result.events.back().seq);
       return false;
     }
     result.events.push_back(e);
+    bytes += page_bytes(e);
     return true;
   };
   if (!query.task_id.empty()) {

@@ -527,13 +527,15 @@ bool newest_first(sqlite3* db, const char* table, const char* key, char cursor_k
   rows.integer(where.next_parameter(), below).integer(where.next_parameter() + 1, limit + 1);
   std::vector<T> page;
   int64_t last_key = 0;
+  std::size_t bytes = 0;
   while (rows.next()) {
-    if (static_cast<int64_t>(page.size()) == limit) {
+    if (static_cast<int64_t>(page.size()) == limit || bytes >= max_page_bytes) {
       next_cursor = cursor_text(cursor_kind, last_key);  // the next page is below it
       break;
     }
     last_key = rows.column_integer(0);
     page.push_back(decoded<T>(rows, 1, (std::string("row of ") + table).c_str()));
+    bytes += page_bytes(page.back());
   }
   items = std::move(page);
   total = count_all || !where.values.empty() ? count_rows(db, table, where) : 0;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -270,6 +271,42 @@ TEST_CASE("metadata is bounded at 64 KiB", "[e2e][security][limits]") {
   auto refused = expect_error(e.client.post("/api/tasks", body), 400);
   CHECK(detail_fields(refused) == std::vector<std::string>{"metadata"});
   CHECK(snapshot(e.client) == before);
+}
+
+TEST_CASE("a list page stops at about 4 MiB and its cursor gives the rest",
+          "[e2e][security][limits]") {
+  // 100 tasks of 64 KiB of metadata: one page of 1000 would be 6.4 MiB of tasks, and as
+  // many again of task_created events (each carries its task).
+  constexpr int tasks = 100;
+  constexpr std::size_t page_bound = std::size_t{4} << 20;  // max_page_bytes
+  for (const char* store : {"sqlite", "memory"}) {
+    INFO("store " << store);
+    server_options options;
+    options.args = {"--store", store};
+    engine e(std::move(options));
+    auto body = task_body("aws", "development", {"vpc"});
+    body["metadata"] = json::object{{"note", std::string(64 * 1024 - 11, 'x')}};
+    std::set<std::string> created;
+    for (int i = 0; i < tasks; ++i) created.insert(text(create_task(e.client, body), "id"));
+    for (const char* list : {"/api/tasks", "/api/events"}) {
+      INFO(list);
+      auto first = e.client.get(std::string(list) + "?limit=1000");
+      REQUIRE(first.status == 200);
+      CHECK(first.body.size() < page_bound + 2 * 64 * 1024);  // the bound, plus one item
+      auto pages = get_all_pages(e.client, list, 1000);
+      CHECK(pages.size() >= 2);
+      std::multiset<std::string> seen;
+      for (const auto& p : pages)
+        for (const auto& item : p.items)
+          seen.insert(text(item, list == std::string("/api/tasks") ? "id" : "task_id"));
+      if (list == std::string("/api/tasks")) {
+        CHECK(std::set<std::string>(seen.begin(), seen.end()) == created);
+        CHECK(seen.size() == created.size());  // no task twice
+      } else {
+        CHECK(std::set<std::string>(seen.begin(), seen.end()) == created);
+      }
+    }
+  }
 }
 
 TEST_CASE("Pending tasks are capped per user and in all, with 429, while others are served",
