@@ -1,5 +1,7 @@
 #include "actors/engine/task_registry.hpp"
 
+#include "actors/store/totals.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -248,31 +250,12 @@ bool task_registry::list(const task_query& query, task_page& out) const {
 }
 
 engine_statistics task_registry::statistics(timestamp_ms now) const {
-  engine_statistics s;
-  s.total_tasks = total_tasks_;
-  for (auto [status, n] : by_status_)
-    if (n > 0) s.by_status.push_back({std::string(to_string(status)), n});
-  for (auto [type, n] : by_type_)
-    if (n > 0) s.by_type.push_back({std::string(to_string(type)), n});
-  for (auto [prio, n] : by_priority_)
-    if (n > 0) s.by_priority.push_back({std::string(to_string(prio)), n});
-  s.terminal_tasks = terminal_;
-  s.average_duration_ms = finished_ ? duration_sum_ms_ / static_cast<double>(finished_) : 0;
-  // A percentage over the tasks that finished executing, as the original counted it:
-  // cancelled tasks are neither a success nor a failure.
-  s.success_rate =
-      finished_ ? 100.0 * static_cast<double>(completed_) / static_cast<double>(finished_) : 0;
-  auto count = [&](task_status st) {
-    auto it = by_status_.find(st);
-    return it == by_status_.end() ? uint64_t{0} : it->second;
-  };
-  s.running_tasks =
-      count(task_status::planning) + count(task_status::executing) + count(task_status::verifying);
-  s.queue_depth = count(task_status::queued);
-  s.awaiting_approval = count(task_status::awaiting_approval);
   while (!recent_finishes_.empty() && recent_finishes_.front() < now - 60000)
     recent_finishes_.pop_front();
-  s.throughput_per_minute = static_cast<double>(recent_finishes_.size());
+  store::task_counts counts{by_status_,   by_type_,         by_priority_,
+                            total_tasks_, terminal_,        finished_,
+                            completed_,   duration_sum_ms_, recent_finishes_.size()};
+  auto s = store::statistics_from(counts);
   s.plans = total_plans_;
   return s;
 }

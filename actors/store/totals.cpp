@@ -22,39 +22,50 @@ task_totals totals_of(const std::vector<task>& tasks, timestamp_ms now) {
   return out;
 }
 
-engine_statistics statistics_of(const task_totals& totals, timestamp_ms now) {
-  std::map<task_status, uint64_t> by_status;
-  std::map<task_type, uint64_t> by_type;
-  std::map<priority, uint64_t> by_priority;
+engine_statistics statistics_from(const task_counts& counts) {
   engine_statistics s;
-  uint64_t finished = 0, completed = 0;
-  for (const auto& g : totals.groups) {
-    by_status[g.status] += g.count;
-    by_type[g.type] += g.count;
-    by_priority[g.prio] += g.count;
-    s.total_tasks += g.count;
-    if (is_terminal(g.status)) s.terminal_tasks += g.count;
-    if (g.status == task_status::completed || g.status == task_status::failed) finished += g.count;
-    if (g.status == task_status::completed) completed += g.count;
-  }
-  for (auto [status, n] : by_status) s.by_status.push_back({std::string(to_string(status)), n});
-  for (auto [type, n] : by_type) s.by_type.push_back({std::string(to_string(type)), n});
-  for (auto [prio, n] : by_priority) s.by_priority.push_back({std::string(to_string(prio)), n});
-  // As the node's figures: a percentage over the tasks that finished executing.
-  s.average_duration_ms = finished ? totals.duration_sum_ms / static_cast<double>(finished) : 0;
-  s.success_rate =
-      finished ? 100.0 * static_cast<double>(completed) / static_cast<double>(finished) : 0;
+  s.total_tasks = counts.total;
+  for (auto [status, n] : counts.by_status)
+    if (n > 0) s.by_status.push_back({std::string(to_string(status)), n});
+  for (auto [type, n] : counts.by_type)
+    if (n > 0) s.by_type.push_back({std::string(to_string(type)), n});
+  for (auto [prio, n] : counts.by_priority)
+    if (n > 0) s.by_priority.push_back({std::string(to_string(prio)), n});
+  s.terminal_tasks = counts.terminal;
+  // A percentage over the tasks that finished executing, as the original counted it:
+  // cancelled tasks are neither a success nor a failure.
+  const auto finished = static_cast<double>(counts.finished);
+  s.average_duration_ms = counts.finished ? counts.duration_sum_ms / finished : 0;
+  s.success_rate = counts.finished ? 100.0 * static_cast<double>(counts.completed) / finished : 0;
   auto count = [&](task_status st) {
-    auto it = by_status.find(st);
-    return it == by_status.end() ? uint64_t{0} : it->second;
+    auto it = counts.by_status.find(st);
+    return it == counts.by_status.end() ? uint64_t{0} : it->second;
   };
   s.running_tasks =
       count(task_status::planning) + count(task_status::executing) + count(task_status::verifying);
   s.queue_depth = count(task_status::queued);
   s.awaiting_approval = count(task_status::awaiting_approval);
-  s.throughput_per_minute = static_cast<double>(
+  s.throughput_per_minute = static_cast<double>(counts.finishes_last_minute);
+  return s;
+}
+
+engine_statistics statistics_of(const task_totals& totals, timestamp_ms now) {
+  task_counts counts;
+  for (const auto& g : totals.groups) {
+    counts.by_status[g.status] += g.count;
+    counts.by_type[g.type] += g.count;
+    counts.by_priority[g.prio] += g.count;
+    counts.total += g.count;
+    if (is_terminal(g.status)) counts.terminal += g.count;
+    if (g.status == task_status::completed || g.status == task_status::failed)
+      counts.finished += g.count;
+    if (g.status == task_status::completed) counts.completed += g.count;
+  }
+  counts.duration_sum_ms = totals.duration_sum_ms;
+  counts.finishes_last_minute = static_cast<uint64_t>(
       std::count_if(totals.recent_finishes.begin(), totals.recent_finishes.end(),
                     [&](timestamp_ms at) { return at >= now - 60000; }));
+  auto s = statistics_from(counts);
   s.plans = totals.plans;
   s.events = totals.events;
   return s;
