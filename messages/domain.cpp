@@ -54,30 +54,16 @@ constexpr names<check_category, 5> check_category_names{
 constexpr names<safety_phase, 3> safety_phase_names{
     {"pre_execution", "during_execution", "post_execution"}};
 constexpr names<log_level, 4> log_level_names{{"debug", "info", "warn", "error"}};
+constexpr names<role, 4> role_names{{"viewer", "operator", "approver", "admin"}};
 
 }  // namespace
 
 std::string_view to_string(role x) {
-  switch (x) {
-    case role::viewer:
-      return "viewer";
-    case role::operator_:
-      return "operator";
-    case role::approver:
-      return "approver";
-    case role::admin:
-      return "admin";
-  }
-  return "viewer";
+  return role_names.get(x);
 }
 
 bool parse(std::string_view s, role& x) {
-  for (auto r : {role::viewer, role::operator_, role::approver, role::admin})
-    if (s == to_string(r)) {
-      x = r;
-      return true;
-    }
-  return false;
+  return role_names.find(s, x);
 }
 
 std::string_view to_string(task_type x) {
