@@ -1,10 +1,14 @@
-// The engine's error codes. Handlers answer with these instead of throwing;
-// the front-end turns each into one HTTP status (net/error_mapping).
+// The engine's one error style. Every failure that crosses a function or an
+// actor boundary is a caf::error of category "ce" with an errc code and one
+// sentence for the API's `error` field; functions that can fail return
+// caf::expected<T> or caf::error. The front-end turns each code into one HTTP
+// status (net/responses.cpp, failure()).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
@@ -20,7 +24,7 @@ enum class errc : uint8_t {
   wrong_state,
   /// The caller may not see or touch the object (403).
   forbidden,
-  /// A dependency (store, cluster peer) is not available now (503).
+  /// A dependency (store, cluster peer, data dir) is not available now (503).
   unavailable,
   /// The answer did not come in time (504).
   timed_out,
@@ -32,6 +36,9 @@ enum class errc : uint8_t {
   unauthenticated,
 };
 
+/// The code's name: "invalid_input", "not_found", ...
+const char* to_string(errc code);
+
 /// Category atom of every ce::errc error.
 constexpr caf::atom_value error_category = caf::atom("ce");
 
@@ -40,5 +47,11 @@ inline caf::error make_error(errc code, std::string sentence) {
   return caf::error{static_cast<uint8_t>(code), error_category,
                     caf::make_message(std::move(sentence))};
 }
+
+/// The sentence of a ce error; for any other error, CAF's own rendering of it.
+std::string sentence_of(const caf::error& err);
+
+/// Teaches `system.render` the names of the codes: "ce::not_found(...)" rather than a number.
+void register_error_category(caf::actor_system_config& config);
 
 }  // namespace ce

@@ -1,5 +1,7 @@
 #include "messages/type_registry.hpp"
 
+#include "messages/errors.hpp"
+
 #include "messages/domain.hpp"
 #include "messages/protocol.hpp"
 #include "messages/requirements.hpp"
@@ -7,6 +9,7 @@
 namespace ce {
 
 void register_message_types(caf::actor_system_config& cfg) {
+  register_error_category(cfg);
   // add_message_type<T> also registers std::vector<T>.
   cfg.add_message_type<json_doc>("ce::json_doc");
   cfg.add_message_type<caller_identity>("ce::caller_identity");
