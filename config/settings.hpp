@@ -1,5 +1,6 @@
-// Every setting of a core-engine node, declared once in settings.cpp with its
-// name, description, default and validation. Sources, strongest first:
+// Every setting of a core-engine node. Its default is here; its flag, config
+// key, environment variable, help and rule are in the one table in settings.cpp,
+// which also writes config/core-engine.toml. Sources, strongest first:
 // command-line flag > environment variable > config file > built-in default.
 #pragma once
 
@@ -83,7 +84,8 @@ struct load_result {
 load_result load(const std::vector<std::string>& args,
                  const char* (*environ_lookup)(const char*) = nullptr);
 
-/// The commented default config file's text (config/core-engine.ini mirrors it).
+/// The commented default config file, generated from the table; the checked-in
+/// config/core-engine.toml is exactly this text (`core-engine --print-default-config`).
 std::string default_config_text();
 
 }  // namespace ce::config

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 
@@ -68,6 +69,44 @@ TEST_CASE("the checked-in config file holds the built-in defaults", "[config]") 
   CHECK(from_file.values.data_dir == builtin.values.data_dir);
   CHECK(from_file.values.cost_limit_usd == builtin.values.cost_limit_usd);
   CHECK(from_file.values.execution_timeout_s == builtin.values.execution_timeout_s);
+}
+
+TEST_CASE("the checked-in config file is exactly what the option table writes", "[config]") {
+  std::ifstream file(CE_DEFAULT_CONFIG_FILE, std::ios::binary);
+  REQUIRE(file);
+  std::string checked_in((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  INFO("regenerate with: core-engine --print-default-config > config/core-engine.toml");
+  CHECK(checked_in == ce::config::default_config_text());
+  auto printed = load({"--print-default-config"}, lookup);
+  CHECK(printed.should_exit);
+  CHECK(printed.exit_code == 0);
+  CHECK(printed.message == checked_in);
+}
+
+TEST_CASE("every rule of the table is stated with the flag it belongs to", "[config]") {
+  fake_env.clear();
+  auto r = load({"--ws-idle-timeout", "1", "--step-timeout", "0", "--store", "disk",
+                 "--max-body-bytes", "10", "--commit-delay-us", "-1"},
+                lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.exit_code == 2);
+  CHECK(r.message.find("--ws-idle-timeout must be at least 2 seconds") != std::string::npos);
+  CHECK(r.message.find("--step-timeout must be at least 1 second\n") != std::string::npos);
+  CHECK(r.message.find("--store must be one of sqlite, memory") != std::string::npos);
+  CHECK(r.message.find("--max-body-bytes must be between 1024 and 67108864") != std::string::npos);
+  CHECK(r.message.find("--commit-delay-us must be between 0 and 1000000") != std::string::npos);
+}
+
+TEST_CASE("an environment variable stands for its flag, and the flag wins", "[config]") {
+  fake_env = {{"NODE_ID", "from-env"}, {"LOG_LEVEL", "debug"}};
+  auto from_env = load({}, lookup);
+  REQUIRE_FALSE(from_env.should_exit);
+  CHECK(from_env.values.node_id == "from-env");
+  CHECK(from_env.values.log_level == "debug");
+  auto flag_wins = load({"--node-id", "from-flag"}, lookup);
+  REQUIRE_FALSE(flag_wins.should_exit);
+  CHECK(flag_wins.values.node_id == "from-flag");
+  fake_env.clear();
 }
 
 TEST_CASE("--help lists every option and asks to exit successfully", "[config]") {
@@ -179,9 +218,9 @@ TEST_CASE("limits are off by default and may not be negative", "[config][limits]
   auto defaults = load({}, lookup);
   CHECK(defaults.values.max_requests_per_token == 0);
   CHECK(defaults.values.max_connections == 0);
-  auto r = load({"--max-requests-per-ip", "-1", "--ws-message-rate", "-2", "--max-connections",
-                 "-3"},
-                lookup);
+  auto r =
+      load({"--max-requests-per-ip", "-1", "--ws-message-rate", "-2", "--max-connections", "-3"},
+           lookup);
   REQUIRE(r.should_exit);
   CHECK(r.message.find("--max-requests-per-ip") != std::string::npos);
   CHECK(r.message.find("--ws-message-rate") != std::string::npos);
