@@ -1,9 +1,9 @@
 // core-engine: the server executable.
 #include <iostream>
 
+#include "app/application.hpp"
 #include "config/settings.hpp"
 #include "config/tokens.hpp"
-#include "net/node.hpp"
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "token")
@@ -14,5 +14,5 @@ int main(int argc, char** argv) {
     (loaded.exit_code == 0 ? std::cout : std::cerr) << loaded.message;
     return loaded.exit_code;
   }
-  return ce::net::run_node(loaded.values);
+  return ce::app::application(std::move(loaded.values)).run();
 }

@@ -10,6 +10,7 @@
 
 #include "config/tokens.hpp"
 #include "messages/domain.hpp"
+#include "messages/requirements.hpp"
 #include "net/beast.hpp"
 #include "net/limits.hpp"
 
@@ -24,6 +25,7 @@ struct api_request {
   std::string content_type;
   caller_identity caller;
   std::string auth_refusal;  // non-empty: the credentials failed; 401 with this sentence
+  std::string token_key;     // the token's hash, the key of its request rate (empty: none)
 };
 
 struct api_response {
@@ -44,6 +46,10 @@ struct api_options {
   std::shared_ptr<rate_limiter> per_token;  // requests per second per token (null: no limit)
   std::shared_ptr<rate_limiter> per_ip;     // requests per second per client address
   std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
+  /// What is wrong with a context's components (the planner's catalog); checked at create.
+  std::function<std::vector<field_error>(const task_context&)> check_components;
+  /// The registered safety checks, for GET /api/safety/checks.
+  std::vector<safety_check_info> safety_checks;
   std::chrono::milliseconds wait_timeout{std::chrono::seconds(300)};
 };
 

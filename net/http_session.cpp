@@ -1,9 +1,9 @@
 #include "net/http_session.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/url/parse.hpp>
 
 #include "net/authentication.hpp"
+#include "net/request_reading.hpp"
 #include "net/responses.hpp"
 
 namespace ce::net {
@@ -83,16 +83,12 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
     r.headers.emplace_back(http::field::retry_after, "1");
     return write(std::move(r));
   }
-  api_request in;
-  in.method = req.method();
-  in.method_text = std::string(req.method_string());
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) {
+  auto read = read_api_request(req, api_->options().tokens.get());
+  if (!read) {
     return write(failure(api_->options(), http::status::bad_request,
                          "request target is not a valid URL path"));
   }
-  for (auto segment : url->segments())
-    if (!segment.empty()) in.segments.push_back(segment);
+  api_request& in = *read;
   if (websocket::is_upgrade(req)) {
     bool ws_path = in.segments.size() == 1 && in.segments[0] == "ws";
     if ((websocket_any_path_ || ws_path) &&
@@ -123,15 +119,9 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
     return write(failure(api_->options(), http::status::not_found,
                          "WebSocket connections are served on /ws (or on the WebSocket port)"));
   }
-  for (auto param : url->params()) in.query.emplace(param.key, param.value);
-  in.content_type = std::string(req[http::field::content_type]);
-  auto who = authenticate(api_->options().tokens.get(), req[http::field::authorization],
-                          req[http::field::from], req["X-User-Id"]);
-  in.caller = std::move(who.caller);
-  in.auth_refusal = std::move(who.refusal);
   bool probe = in.segments.size() == 1 && (in.segments[0] == "health" || in.segments[0] == "ready");
   if (!probe)
-    if (auto refused = over_rate(who.token_key)) return write(std::move(*refused));
+    if (auto refused = over_rate(in.token_key)) return write(std::move(*refused));
   in.body = std::move(req.body());
   auto self = shared_from_this();
   api_->handle(std::move(in), [self](api_response r) {
@@ -184,6 +174,26 @@ void http_session::write(api_response r) {
 void http_session::close() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+std::function<void(tcp::socket&&)> make_session_starter(
+    std::shared_ptr<const rest_api> api, std::shared_ptr<const ws_context> websocket,
+    std::shared_ptr<connection_limits> connections, std::size_t max_body_bytes,
+    bool websocket_any_path) {
+  return [=](tcp::socket&& socket) {
+    admission admitted;
+    if (connections) {
+      beast::error_code ec;
+      auto address = socket.remote_endpoint(ec).address().to_string();
+      bool node_full = false;
+      admitted.slot = connections->admit(address, admitted.refusal, node_full);
+      // A full node is unavailable (503); an address over its share asks too much (429).
+      if (!admitted.slot && node_full) admitted.status = http::status::service_unavailable;
+    }
+    std::make_shared<http_session>(std::move(socket), api, websocket, max_body_bytes,
+                                   websocket_any_path, std::move(admitted))
+        ->run();
+  };
 }
 
 }  // namespace ce::net

@@ -2,6 +2,7 @@
 // API without blocking, writes the answer back on the connection's strand.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -17,6 +18,13 @@ struct admission {
   std::string refusal;         // non-empty: answer the first request with it, then close
   http::status status = http::status::too_many_requests;
 };
+
+/// Starts an http_session on each accepted socket. `connections` null: no
+/// connection limits. `websocket_any_path`: see http_session.
+std::function<void(tcp::socket&&)> make_session_starter(
+    std::shared_ptr<const rest_api> api, std::shared_ptr<const ws_context> websocket,
+    std::shared_ptr<connection_limits> connections, std::size_t max_body_bytes,
+    bool websocket_any_path);
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:

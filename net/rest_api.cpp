@@ -10,8 +10,6 @@
 
 #include <boost/json.hpp>
 
-#include "actors/planner/catalog.hpp"
-#include "actors/safety/safety_checks.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -236,7 +234,8 @@ void rest_api::ready(const api_request&, const std::vector<std::string>&, respon
 }
 
 std::vector<field_error> rest_api::context_errors(const task_context& context) const {
-  auto errors = planner::check_components(context);
+  std::vector<field_error> errors;
+  if (options_.check_components) errors = options_.check_components(context);
   // Fault injection (crashes, long pauses) is for tests of this node, not for its clients.
   if (!options_.allow_fault_injection &&
       context.requirements.text.find("\"simulate\"") != std::string::npos &&
@@ -597,7 +596,7 @@ void rest_api::safety_check(const api_request& req, const std::vector<std::strin
 void rest_api::safety_checks(const api_request&, const std::vector<std::string>&,
                              responder& reply) const {
   // The registry of checks is fixed at build time: no actor to ask.
-  const auto& checks = safety::registered_checks();
+  const auto& checks = options_.safety_checks;
   json::object by_phase;
   for (const auto& c : checks) {
     auto key = std::string(to_string(c.phase));
