@@ -116,6 +116,7 @@ struct engine_statistics {
   uint64_t tasks_in_memory = 0;  // the rest is read from the store when asked for
   uint64_t plans_in_memory = 0;
   uint64_t events_in_memory = 0;
+  uint64_t unsaved_changes = 0;  // changes the store refused (each stopped its task)
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {
@@ -123,7 +124,7 @@ typename Inspector::result_type inspect(Inspector& f, engine_statistics& x) {
            x.by_priority, x.average_duration_ms, x.success_rate, x.terminal_tasks, x.running_tasks,
            x.queue_depth, x.awaiting_approval, x.throughput_per_minute, x.plans, x.events,
            x.started_at, x.node_id, x.store_commits, x.store_changes, x.tasks_in_memory,
-           x.plans_in_memory, x.events_in_memory);
+           x.plans_in_memory, x.events_in_memory, x.unsaved_changes);
 }
 
 /// GET /api/tasks/:id/rollback/check.

@@ -640,6 +640,7 @@ void rest_api::statistics(const api_request& req, const std::vector<std::string>
                   {"store",
                    {{"commits", s.store_commits},
                     {"changes", s.store_changes},
+                    {"unsaved_changes", s.unsaved_changes},
                     {"commits_per_task", s.total_tasks ? static_cast<double>(s.store_commits) /
                                                              static_cast<double>(s.total_tasks)
                                                        : 0.0}}},

@@ -24,6 +24,13 @@ namespace {
 namespace json = boost::json;
 using self_ptr = engine_actor::stateful_pointer<engine_state>;
 
+void halt_task(self_ptr self, const std::string& task_id, const caf::error& err);
+
+/// The failure handler of a change of `task_id`: halts the task.
+auto halt_on_failure(self_ptr self, std::string task_id) {
+  return [self, task_id = std::move(task_id)](caf::error& err) { halt_task(self, task_id, err); };
+}
+
 caf::error task_not_found(const std::string& id) {
   return make_error(errc::not_found, "task " + id + " does not exist");
 }
@@ -199,6 +206,7 @@ void persist(self_ptr self, change_set changes, OnSaved then, OnFailure on_failu
   self->request(self->state.events, caf::infinite, atoms::persist::value, std::move(changes))
       .then([=](uint64_t) mutable { then(); },
             [=](caf::error& err) mutable {
+              ++self->state.unsaved_changes;
               spdlog::error("engine: a change was not saved: {}", self->system().render(err));
               on_failure(err);
             });
@@ -213,6 +221,7 @@ void save_with_event(self_ptr self, change_set changes, event e, OnSaved then,
                 std::move(changes))
       .then([=](event&) mutable { then(); },
             [=](caf::error& err) mutable {
+              ++self->state.unsaved_changes;
               spdlog::error("engine: a change was not saved: {}", self->system().render(err));
               on_failure(err);
             });
@@ -301,7 +310,7 @@ void start_queued(self_ptr self) {
     auto* rec = self->state.registry.find(*next);
     if (rec == nullptr || rec->current.status != task_status::queued) continue;
     launch(
-        self, rec->current, [](const task&) {}, [](caf::error&) {});
+        self, rec->current, [](const task&) {}, halt_on_failure(self, *next));
   }
 }
 
@@ -446,6 +455,26 @@ caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
   return promise;
 }
 
+/// Ends a task failed with `reason`, once that is stored.
+void fail_task(self_ptr self, const std::string& task_id, const std::string& reason) {
+  auto* rec = self->state.registry.find(task_id);
+  if (rec == nullptr || is_terminal(rec->current.status)) return;
+  spdlog::error("task {}: failed in state {}: {}", task_id, to_string(rec->current.status), reason);
+  task t = rec->current;
+  t.status = task_status::failed;
+  t.updated_at = t.completed_at = now_ms();
+  t.result.present = true;
+  t.result.success = false;
+  t.result.errors.push_back(reason);
+  save_with_event(
+      self, task_change(t), make_event(t, "task_failed", {{"errors", json::array{reason.c_str()}}}),
+      [=] {
+        self->state.registry.update(t, t.updated_at);
+        if (auto* now = self->state.registry.find(task_id)) deliver_waiters(self, *now);
+      },
+      [](caf::error&) {});  // counted and logged by save_with_event
+}
+
 /// A task actor that died without reaching a terminal state failed.
 void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
   auto it = self->state.live_by_addr.find(dm.source);
@@ -457,27 +486,22 @@ void on_task_actor_down(self_ptr self, const caf::down_msg& dm) {
   self->state.queue.release(task_id);
   start_queued(self);
   // A task actor that ended on its own has sent its final state already (it
-  // may still be on its way to disk).
-  if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown) return;
-  auto* rec = self->state.registry.find(task_id);
-  if (rec == nullptr || is_terminal(rec->current.status)) return;
-  auto reason = self->system().render(dm.reason);
-  spdlog::error("task {}: its actor stopped in state {} ({})", task_id,
-                to_string(rec->current.status), reason);
-  task t = rec->current;
-  t.status = task_status::failed;
-  t.updated_at = t.completed_at = now_ms();
-  t.result.present = true;
-  t.result.success = false;
-  t.result.errors.push_back("the task's supervisor stopped unexpectedly: " + reason);
-  save_with_event(
-      self, task_change(t),
-      make_event(t, "task_failed", {{"errors", json::array{t.result.errors.back().c_str()}}}),
-      [=] {
-        self->state.registry.update(t, t.updated_at);
-        if (auto* now = self->state.registry.find(task_id)) deliver_waiters(self, *now);
-      },
-      [](caf::error&) {});
+  // may still be on its way to disk); a halted one was failed by the halt.
+  if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown ||
+      self->state.halted.count(task_id))
+    return;
+  fail_task(self, task_id,
+            "the task's supervisor stopped unexpectedly: " + self->system().render(dm.reason));
+}
+
+/// A task whose change the store refused must not go on as if it had been
+/// stored: its actor is stopped and the task ends failed with the reason (if
+/// the store takes that much); what the stopped actor had already sent is not shown.
+void halt_task(self_ptr self, const std::string& task_id, const caf::error& err) {
+  if (!self->state.halted.insert(task_id).second) return;  // once per task
+  if (auto it = self->state.live.find(task_id); it != self->state.live.end())
+    self->send_exit(it->second, err);
+  fail_task(self, task_id, "a change of the task could not be saved: " + sentence_of(err));
 }
 
 /// Whether a rollback of the task would undo anything now, and what.
@@ -1074,6 +1098,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         stats.node_id = self->state.runtime.node_id;
         stats.tasks_in_memory = self->state.registry.tasks_in_memory();
         stats.plans_in_memory = self->state.registry.plans_in_memory();
+        stats.unsaved_changes = self->state.unsaved_changes;
         auto promise = self->make_response_promise<engine_statistics>();
         self->request(self->state.events, std::chrono::seconds(10), atoms::count_events::value)
             .then(
@@ -1097,6 +1122,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       // crash could take back. The store answers in order, so they apply in order.
       [=](atoms::task_changed, const task& t, event& transition) {
         auto apply = [=] {
+          if (self->state.halted.count(t.id)) return;  // failed by the halt instead
           // A task waiting for a human does not hold a slot; once approved it
           // takes one again (even above the limit: it was admitted before).
           if (t.status == task_status::awaiting_approval) {
@@ -1113,8 +1139,9 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
             if (auto* rec = self->state.registry.find(t.id)) deliver_waiters(self, *rec);
         };
         if (transition.type.empty())
-          return persist(self, task_change(t), apply, [](caf::error&) {});
-        save_with_event(self, task_change(t), std::move(transition), apply, [](caf::error&) {});
+          return persist(self, task_change(t), apply, halt_on_failure(self, t.id));
+        save_with_event(self, task_change(t), std::move(transition), apply,
+                        halt_on_failure(self, t.id));
       },
       [=](atoms::emit, event& e) {
         self->send(self->state.events, atoms::emit::value, std::move(e));
@@ -1122,7 +1149,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
       [=](atoms::plan_changed, const shared<plan>& p) {
         persist(
             self, plan_change(p), [=] { self->state.registry.put_plan(p, now_ms()); },
-            [](caf::error&) {});
+            halt_on_failure(self, p->task_id));
       },
       [=](atoms::step_finished, const std::string& task_id, const execution_result& r,
           std::vector<stored_blob>& blobs, event& finished, const shared<plan>& progress) {
@@ -1138,7 +1165,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
               self->state.registry.add_result(task_id, r, blobs);
               self->state.registry.put_plan(progress, now_ms());
             },
-            [](caf::error&) {});
+            halt_on_failure(self, task_id));
       },
       [=](atoms::verified, const std::string& task_id, const verification_result& v) {
         change_set c;
@@ -1146,7 +1173,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         c.verifications.push_back(v);
         persist(
             self, std::move(c), [=] { self->state.registry.set_verification(task_id, v); },
-            [](caf::error&) {});
+            halt_on_failure(self, task_id));
       },
   };
 }

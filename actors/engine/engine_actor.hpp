@@ -5,6 +5,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/engine/run_queue.hpp"
@@ -25,7 +26,8 @@ struct engine_runtime {
   std::size_t max_running_per_user = 32;    // of one user (0: no limit)
   std::size_t max_pending = 20000;          // tasks created and not executed, in all (0: no limit)
   std::size_t max_pending_per_user = 2000;  // of one user (0: no limit)
-  std::vector<std::string> no_self_approval_in{"production"};  // nobody approves their own plan there
+  std::vector<std::string> no_self_approval_in{
+      "production"};  // nobody approves their own plan there
 };
 
 struct engine_state {
@@ -53,6 +55,10 @@ struct engine_state {
   /// admins and approvers only.
   std::unordered_map<std::string, std::string> plan_owners;
   timestamp_ms started_at = 0;
+  /// Changes the store refused: each one stopped the task it belonged to.
+  uint64_t unsaved_changes = 0;
+  /// Tasks stopped because a change of theirs was not saved.
+  std::unordered_set<std::string> halted;
   static inline const char* name = "engine";
 };
 

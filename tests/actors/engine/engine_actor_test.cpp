@@ -14,6 +14,7 @@
 #include "actors/executor/artifacts.hpp"
 #include "actors/store/store_actor.hpp"
 #include "messages/errors.hpp"
+#include "messages/type_registry.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ce;
@@ -34,12 +35,16 @@ struct fixture {
   engine_actor engine;
   caller_identity caller;
 
-  fixture() {
+  /// `make_store` null: the memory-only store.
+  explicit fixture(std::function<store_actor(caf::actor_system&)> make_store = {}) {
     cfg.set("scheduler.max-threads", 2);
     cfg.set("logger.console", caf::atom("none"));
+    register_message_types(cfg);
     system = std::make_unique<caf::actor_system>(cfg);
-    store = system->spawn(store::store_behavior, std::shared_ptr<store::sqlite_store>{},
-                          store::group_commit_options{});  // memory-only
+    store = make_store
+                ? make_store(*system)
+                : system->spawn(store::store_behavior, std::shared_ptr<store::sqlite_store>{},
+                                store::group_commit_options{});  // memory-only
     bus = system->spawn(events::event_bus_behavior);
     events = system->spawn(events::event_log_behavior, std::string("test"), bus, store,
                            store_reader_actor{}, events::event_log_start{});
@@ -204,6 +209,38 @@ TEST_CASE("a step actor that throws fails its task with the reason; the node kee
   auto healthy = f.create("staging", {"vpc"});
   auto ok = f.ask<execution_outcome>(f.engine, atoms::execute_wait::value, f.caller, healthy.id);
   CHECK(ok.subject.status == task_status::completed);
+}
+
+/// A store whose disk is full for the results of steps: it takes every other change.
+store_actor::behavior_type refusing_step_results(store_actor::pointer self) {
+  auto commits = std::make_shared<uint64_t>(0);
+  return {
+      [=](atoms::persist, change_set& changes) -> caf::result<uint64_t> {
+        if (!changes.results.empty()) return make_error(errc::unavailable, "disk full");
+        return ++*commits;
+      },
+      [](atoms::flush, uint64_t) {},
+      [=](atoms::store_stats) { return caf::make_result(*commits, *commits); },
+  };
+}
+
+TEST_CASE("a change the store refuses stops its task, which fails with the reason", "[engine]") {
+  fixture f([](caf::actor_system& system) { return system.spawn(refusing_step_results); });
+  auto t = f.create("staging", {"vpc"});
+  auto out = f.ask<execution_outcome>(f.engine, atoms::execute_wait::value, f.caller, t.id);
+  REQUIRE(out.subject.status == task_status::failed);
+  REQUIRE_FALSE(out.subject.result.errors.empty());
+  CHECK(out.subject.result.errors.back().find("disk full") != std::string::npos);
+  // What the store refused is not shown as done.
+  CHECK(f.ask<task>(f.engine, atoms::get_task::value, f.caller, t.id).status ==
+        task_status::failed);
+  auto stats = f.ask<engine_statistics>(f.engine, atoms::statistics::value, f.caller);
+  CHECK(stats.unsaved_changes >= 1);
+  // The node goes on: a task that stores no step result (a cancel) still works.
+  auto other = f.create("staging", {"vpc"});
+  f.ask<task>(f.engine, atoms::cancel::value, f.caller, other.id);
+  CHECK(f.ask<task>(f.engine, atoms::get_task::value, f.caller, other.id).status ==
+        task_status::cancelled);
 }
 
 TEST_CASE("a plan a safety check blocks fails with the blocking check named", "[engine]") {
