@@ -4,6 +4,11 @@
 
 namespace ce::net {
 
+namespace {
+/// Long enough to let a descriptor free up, short enough not to be noticed.
+constexpr std::chrono::milliseconds retry_after_failed_accept{100};
+}  // namespace
+
 listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, session_starter start)
     : ioc_(ioc),
       acceptor_(asio::make_strand(ioc)),
@@ -31,14 +36,19 @@ void listener::accept() {
   acceptor_.async_accept(asio::make_strand(ioc_),
                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                            if (ec == asio::error::operation_aborted) return;  // stopped
-                           if (ec) {
-                             // Out of descriptors and the like: keep accepting, the next may work.
-                             spdlog::warn("accept failed: {}", ec.message());
-                           } else {
+                           if (!ec) {
                              socket.set_option(tcp::no_delay(true), ec);
                              self->start_(std::move(socket));
+                             return self->accept();
                            }
-                           self->accept();
+                           // Out of descriptors and the like: accepting again at once would fail
+                           // the same way in a hot loop, so pause, and say so once per pause.
+                           spdlog::warn("accept failed: {}; accepting again in {} ms", ec.message(),
+                                        retry_after_failed_accept.count());
+                           self->retry_timer_.expires_after(retry_after_failed_accept);
+                           self->retry_timer_.async_wait([self](beast::error_code wait_ec) {
+                             if (wait_ec != asio::error::operation_aborted) self->accept();
+                           });
                          });
 }
 

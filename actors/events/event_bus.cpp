@@ -13,7 +13,7 @@ event_bus_actor::behavior_type event_bus_behavior(
         // Serialized once, shared by every subscriber.
         auto frame = std::make_shared<const std::string>(ws::event_frame(e));
         // A connection gets only the events of tasks its caller may see.
-        for (auto* sink : targets)
+        for (const auto& sink : targets)
           if (sink->may_see(e.user_id)) sink->deliver(frame, e.seq);
       },
       [=](atoms::subscribe, const event_sink_ptr& sink, const std::string& task_id,

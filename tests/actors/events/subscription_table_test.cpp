@@ -38,7 +38,7 @@ TEST_CASE("unsubscribing and dropping release every subscription", "[subscriptio
   table.remove(a, "never");  // harmless
   table.drop(a);
   CHECK(table.size() == 0);
-  CHECK(a.use_count() == 1);  // the table holds no reference any more
+  CHECK(a.use_count() == 1);  // the table never held a strong reference
 }
 
 TEST_CASE("thousands of subscribe/drop cycles leave nothing behind", "[subscriptions]") {
@@ -60,4 +60,24 @@ TEST_CASE("a subscription that replayed up to a seq gets only later events live"
   table.add(a, "t1", 40);  // the replay covered everything up to seq 40
   CHECK(table.targets("t1", 40).empty());
   CHECK(table.targets("t1", 41).size() == 1);
+}
+
+TEST_CASE("a connection that goes away unsubscribed is not kept alive, and its entries go",
+          "[subscriptions]") {
+  subscription_table table;
+  auto stays = std::make_shared<null_sink>();
+  std::weak_ptr<null_sink> observed;
+  {
+    auto leaves = std::make_shared<null_sink>();
+    observed = leaves;
+    table.add(leaves, "t1");
+    table.add(leaves, "*");
+    table.add(stays, "t1");
+  }
+  CHECK(observed.expired());  // the table held it weakly
+  CHECK(table.size() == 3);   // until an event meets its entries
+  auto targets = table.targets("t1", 1);
+  REQUIRE(targets.size() == 1);
+  CHECK(targets.front() == stays);
+  CHECK(table.size() == 1);
 }
