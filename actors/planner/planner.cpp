@@ -1,7 +1,5 @@
 #include "actors/planner/planner.hpp"
 
-#include <boost/algorithm/string/join.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "messages/json_codec.hpp"
+#include "messages/text.hpp"
 
 namespace ce::planner {
 
@@ -111,16 +110,6 @@ double monthly_price(const std::vector<hourly_price>& table, const std::string& 
 // ---- plan building --------------------------------------------------------------
 
 constexpr const char* validate_requirements_id = "validate_requirements";
-
-std::string usd(double amount) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "$%.2f", amount);
-  return buffer;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  return boost::algorithm::join(items, ", ");
-}
 
 json::array to_json_array(const std::vector<std::string>& items) {
   json::array out;
@@ -263,13 +252,13 @@ std::vector<risk> assess_risks(const plan_facts& facts) {
   // cost
   if (reqs.cost_limit > 0 && facts.monthly_cost > reqs.cost_limit)
     add(severity::high, risk_category::cost,
-        "The estimated cost of " + usd(facts.monthly_cost) +
-            " per month exceeds the cost limit of " + usd(reqs.cost_limit) + ".",
+        "The estimated cost of " + usd_per_month(facts.monthly_cost) +
+            " exceeds the cost limit of " + usd_per_month(reqs.cost_limit) + ".",
         "Reduce node counts or instance sizes, or raise cost_limit after review.", 0.9, 0.6);
   else if (reqs.cost_limit <= 0 && facts.monthly_cost > default_cost_alert_usd)
     add(severity::medium, risk_category::cost,
-        "The estimated cost of " + usd(facts.monthly_cost) + " per month is above " +
-            usd(default_cost_alert_usd) + ".",
+        "The estimated cost of " + usd_per_month(facts.monthly_cost) + " is above " +
+            usd_per_month(default_cost_alert_usd) + ".",
         "Confirm the sizing and set a cost_limit and budget alerts.", 0.7, 0.5);
 
   // availability

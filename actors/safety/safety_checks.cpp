@@ -1,7 +1,5 @@
 #include "actors/safety/safety_checks.hpp"
 
-#include <boost/algorithm/string/join.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -16,6 +14,7 @@
 #include "actors/planner/catalog.hpp"
 #include "actors/verifier/verifier.hpp"
 #include "messages/requirements.hpp"
+#include "messages/text.hpp"
 
 namespace ce::safety {
 
@@ -98,16 +97,6 @@ const safety_check_info& info_of(std::string_view id) {
     if (check.id == id) return check;
   // Every id used below is registered; reaching here is a programming error.
   return all_checks.front();
-}
-
-std::string usd(double amount) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.2f USD/month", amount);
-  return buffer;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  return boost::algorithm::join(items, ", ");
 }
 
 json::array to_json_array(const std::vector<std::string>& items) {
@@ -235,14 +224,14 @@ safety_check_result check_cost_limit(const plan& p, const requirements& reqs,
                        {"limit_usd", limit},
                        {"limit_source", from_requirements ? "requirements" : "policy"}};
   if (p.estimated_cost > limit)
-    return blocker(
-        "cost_limit",
-        "Estimated cost " + usd(p.estimated_cost) + " exceeds the limit of " + usd(limit) + ".",
-        std::move(details));
-  return passed(
-      "cost_limit",
-      "Estimated cost " + usd(p.estimated_cost) + " is within the limit of " + usd(limit) + ".",
-      std::move(details));
+    return blocker("cost_limit",
+                   "Estimated cost " + usd_per_month(p.estimated_cost) + " exceeds the limit of " +
+                       usd_per_month(limit) + ".",
+                   std::move(details));
+  return passed("cost_limit",
+                "Estimated cost " + usd_per_month(p.estimated_cost) + " is within the limit of " +
+                    usd_per_month(limit) + ".",
+                std::move(details));
 }
 
 safety_check_result check_best_practices_step(const plan& p) {
@@ -631,22 +620,22 @@ safety_check_result check_cost_anomaly(const plan& p, const std::vector<executio
                                  {"actual_cost_reported", reported}},
                                 ratio, policy.cost_anomaly_factor);
   if (!reported)
-    return passed(
-        "cost_anomaly",
-        "No actual cost was reported; the estimate of " + usd(p.estimated_cost) + " stands.",
-        std::move(details));
+    return passed("cost_anomaly",
+                  "No actual cost was reported; the estimate of " +
+                      usd_per_month(p.estimated_cost) + " stands.",
+                  std::move(details));
   details["actual_cost_usd"] = actual;
   if (actual > allowed) {
     char factor[32];
     std::snprintf(factor, sizeof factor, "%.1f", policy.cost_anomaly_factor);
     return warning("cost_anomaly",
-                   "Actual cost " + usd(actual) + " is more than " + factor +
-                       " times the estimate of " + usd(p.estimated_cost) + ".",
+                   "Actual cost " + usd_per_month(actual) + " is more than " + factor +
+                       " times the estimate of " + usd_per_month(p.estimated_cost) + ".",
                    std::move(details));
   }
   return passed("cost_anomaly",
-                "Actual cost " + usd(actual) + " is in line with the estimate of " +
-                    usd(p.estimated_cost) + ".",
+                "Actual cost " + usd_per_month(actual) + " is in line with the estimate of " +
+                    usd_per_month(p.estimated_cost) + ".",
                 std::move(details));
 }
 

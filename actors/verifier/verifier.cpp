@@ -19,6 +19,7 @@
 #include "actors/executor/rendering.hpp"
 #include "actors/planner/catalog.hpp"
 #include "actors/planner/planner.hpp"
+#include "messages/text.hpp"
 
 namespace ce::verifier {
 
@@ -189,21 +190,6 @@ struct tf_module {
 };
 
 // ---- building checks -------------------------------------------------------------
-
-std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
-std::string usd(double amount) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.2f USD/month", amount);
-  return buffer;
-}
 
 struct check_spec {
   const char* id;
@@ -894,10 +880,10 @@ verification_check check_budget(const plan& p, const requirements& req, double n
   const double limit = req.cost_limit > 0 ? req.cost_limit : node_limit;
   // Expected: the limit in USD per month; actual: the plan's estimate.
   if (p.estimated_cost > limit)
-    return make_check(
-        budget_spec, check_status::failed, limit, p.estimated_cost,
-        "estimated cost " + usd(p.estimated_cost) + " exceeds the limit of " + usd(limit),
-        "Reduce node counts or instance sizes, or raise cost_limit after review.");
+    return make_check(budget_spec, check_status::failed, limit, p.estimated_cost,
+                      "estimated cost " + usd_per_month(p.estimated_cost) +
+                          " exceeds the limit of " + usd_per_month(limit),
+                      "Reduce node counts or instance sizes, or raise cost_limit after review.");
   return make_check(budget_spec, check_status::passed, limit, p.estimated_cost);
 }
 
@@ -924,8 +910,8 @@ verification_check check_breakdown(const plan& p, const task_context& context,
   // Prices are rounded to cents per component.
   const double tolerance = 0.01 * static_cast<double>(std::max<size_t>(1, priced));
   if (problems.empty() && std::abs(sum - p.estimated_cost) > tolerance)
-    problems.push_back("components add up to " + usd(sum) + " but the plan estimates " +
-                       usd(p.estimated_cost));
+    problems.push_back("components add up to " + usd_per_month(sum) + " but the plan estimates " +
+                       usd_per_month(p.estimated_cost));
   // Expected: the plan's estimate; actual: the sum of the per-component prices.
   return findings_check(breakdown_spec, problems, check_status::warning, p.estimated_cost,
                         std::round(sum * 100) / 100,

@@ -10,7 +10,7 @@
 namespace ce::testing {
 
 class temp_dir {
-public:
+ public:
   temp_dir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "ce-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -23,8 +23,9 @@ public:
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
   const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
 
-private:
+ private:
   std::string path_;
 };
 

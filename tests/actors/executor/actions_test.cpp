@@ -12,11 +12,11 @@
 #include "actors/executor/hcl_check.hpp"
 #include "actors/executor/templates.hpp"
 #include "actors/planner/planner.hpp"
-#include "tests/actors/executor/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ce;
 using namespace ce::executor;
-using ce::executor::testing::temp_dir;
+using ce::testing::temp_dir;
 namespace json = boost::json;
 
 namespace {

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "tests/actors/executor/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ce;
 using namespace ce::executor;
-using ce::executor::testing::temp_dir;
+using ce::testing::temp_dir;
 
 namespace {
 

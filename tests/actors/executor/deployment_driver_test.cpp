@@ -8,11 +8,11 @@
 #include <boost/json.hpp>
 
 #include "actors/executor/artifacts.hpp"
-#include "tests/actors/executor/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace ce;
 using namespace ce::executor;
-using ce::executor::testing::temp_dir;
+using ce::testing::temp_dir;
 namespace json = boost::json;
 
 namespace {

@@ -11,13 +11,13 @@
 
 #include "actors/executor/artifacts.hpp"
 #include "actors/planner/planner.hpp"
-#include "tests/actors/executor/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
 namespace json = boost::json;
 using namespace ce;
-using ce::executor::testing::temp_dir;
+using ce::testing::temp_dir;
 using ce::safety::execution_monitor;
 using ce::safety::registered_checks;
 using ce::safety::run_post_execution;

@@ -14,13 +14,13 @@
 #include "actors/executor/actions.hpp"
 #include "actors/executor/artifacts.hpp"
 #include "actors/planner/planner.hpp"
-#include "tests/actors/executor/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
 namespace json = boost::json;
 using namespace ce;
-using ce::executor::testing::temp_dir;
+using ce::testing::temp_dir;
 
 constexpr timestamp_ms plan_time = 1'700'000'000'000;  // any fixed instant
 
