@@ -166,4 +166,34 @@ std::size_t page_bytes(const event& e) {
   return 256 + e.data.text.size();
 }
 
+bool can_transition(task_status from, task_status to) {
+  using s = task_status;
+  if (is_terminal(from)) return false;
+  if (to == s::cancelled || to == s::failed) return true;
+  switch (from) {
+    case s::pending:
+      return to == s::queued || to == s::planning;
+    case s::queued:
+      return to == s::planning;
+    case s::planning:
+      return to == s::awaiting_approval || to == s::executing;
+    case s::awaiting_approval:
+      return to == s::executing;
+    case s::executing:
+      return to == s::verifying;
+    case s::verifying:
+      return to == s::completed;
+    default:
+      return false;
+  }
+}
+
+bool transition(task& t, task_status next, timestamp_ms now) {
+  if (!can_transition(t.status, next)) return false;
+  t.status = next;
+  t.updated_at = now;
+  if (is_terminal(next)) t.completed_at = now;
+  return true;
+}
+
 }  // namespace ce

@@ -65,6 +65,13 @@ inline bool is_terminal(task_status s) {
   return s == task_status::completed || s == task_status::failed || s == task_status::cancelled;
 }
 
+/// The life cycle: whether a task may move from `from` to `to`. Nothing leaves
+/// a terminal state; anything else may fail or be cancelled; otherwise only
+/// forward (pending, queued, planning, awaiting_approval, executing, verifying,
+/// completed). Every status change, in the engine and in the task actor, goes
+/// through transition() below, so this is the one guard of the life cycle.
+bool can_transition(task_status from, task_status to);
+
 // ---- enum <-> wire names ----------------------------------------------------
 // to_string gives the contract's spelling; parse_* returns false on an unknown
 // name and leaves the output untouched.
@@ -189,6 +196,10 @@ typename Inspector::result_type inspect(Inspector& f, task& x) {
            x.updated_at, x.completed_at, x.context, x.execution, x.result, x.metadata,
            x.queue_position);
 }
+
+/// Moves `t` to `next` at `now` (completed_at too, for a terminal state) if the
+/// life cycle allows it; otherwise false, and `t` is unchanged.
+bool transition(task& t, task_status next, timestamp_ms now);
 
 // ---- plans -------------------------------------------------------------------
 

@@ -292,9 +292,8 @@ event make_event(const task& t, const char* type, json::object data);
 template <class Then, class Fail>
 void launch(self_ptr self, const task& current, Then then, Fail fail) {
   task snapshot = current;
-  snapshot.status = task_status::planning;
+  transition(snapshot, task_status::planning, now_ms());  // from pending or queued
   snapshot.queue_position = 0;
-  snapshot.updated_at = now_ms();
   self->state.queue.occupy(snapshot.id, snapshot.user_id);
   // In memory at once, so a second execute is refused; answered once durable.
   self->state.registry.update(snapshot, snapshot.updated_at);
@@ -337,8 +336,7 @@ void start_execution(self_ptr self, const caller_identity& caller, const std::st
         if (st.queue.has_slot_for(rec.current.user_id))
           return launch(self, rec.current, reply, fail);
         task queued = rec.current;
-        queued.status = task_status::queued;
-        queued.updated_at = now_ms();
+        transition(queued, task_status::queued, now_ms());  // from pending
         auto position = st.queue.enqueue(queued.id, queued.user_id, queued.prio, ++st.arrivals);
         st.registry.update(queued, queued.updated_at);
         save_with_event(
@@ -458,11 +456,10 @@ caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
 /// Ends a task failed with `reason`, once that is stored.
 void fail_task(self_ptr self, const std::string& task_id, const std::string& reason) {
   auto* rec = self->state.registry.find(task_id);
-  if (rec == nullptr || is_terminal(rec->current.status)) return;
-  spdlog::error("task {}: failed in state {}: {}", task_id, to_string(rec->current.status), reason);
+  if (rec == nullptr) return;
   task t = rec->current;
-  t.status = task_status::failed;
-  t.updated_at = t.completed_at = now_ms();
+  if (!transition(t, task_status::failed, now_ms())) return;  // already ended
+  spdlog::error("task {}: failed in state {}: {}", task_id, to_string(rec->current.status), reason);
   t.result.present = true;
   t.result.success = false;
   t.result.errors.push_back(reason);
@@ -857,7 +854,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
         with_task_for(
             self, caller, access::action::cancel, id,
             [=](const task_record& rec) mutable {
-              if (is_terminal(rec.current.status)) {
+              if (!can_transition(rec.current.status, task_status::cancelled)) {
                 promise.deliver(
                     make_error(errc::wrong_state, "task " + id + " is already " +
                                                       std::string(to_string(rec.current.status)) +
@@ -908,8 +905,7 @@ engine_actor::behavior_type engine_behavior(engine_actor::stateful_pointer<engin
               // Pending or queued: no actor yet, the engine ends it directly.
               self->state.queue.remove(id);
               task t = rec.current;
-              t.status = task_status::cancelled;
-              t.updated_at = t.completed_at = now_ms();
+              transition(t, task_status::cancelled, now_ms());  // pending or queued
               t.result.present = true;
               t.result.success = false;
               t.result.errors = {"cancelled by " + caller.user_id};

@@ -69,26 +69,4 @@ step_status step_scheduler::status_of(const std::string& step_id) const {
   return it == nodes_.end() ? step_status::skipped : it->second.status;
 }
 
-bool can_transition(task_status from, task_status to) {
-  using s = task_status;
-  if (is_terminal(from)) return false;
-  if (to == s::cancelled || to == s::failed) return true;
-  switch (from) {
-    case s::pending:
-      return to == s::queued || to == s::planning;
-    case s::queued:
-      return to == s::planning;
-    case s::planning:
-      return to == s::awaiting_approval || to == s::executing;
-    case s::awaiting_approval:
-      return to == s::executing;
-    case s::executing:
-      return to == s::verifying;
-    case s::verifying:
-      return to == s::completed;
-    default:
-      return false;
-  }
-}
-
 }  // namespace ce::task_logic

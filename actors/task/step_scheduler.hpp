@@ -48,7 +48,4 @@ class step_scheduler {
   bool halted_ = false;
 };
 
-/// True if a task may move from `from` to `to` in its life cycle.
-bool can_transition(task_status from, task_status to);
-
 }  // namespace ce::task_logic

@@ -89,11 +89,13 @@ shared<plan> publish_plan(self_ptr self) {
   return snapshot;
 }
 
+/// Every status change of the task goes through the life cycle's guard; a
+/// refused one is a bug in the sequencing and is logged, not carried out.
 void set_status(self_ptr self, task_status next) {
   auto& t = self->state.current;
-  t.status = next;
-  t.updated_at = now_ms();
-  if (is_terminal(next)) t.completed_at = t.updated_at;
+  if (!transition(t, next, now_ms()))
+    spdlog::error("task {}: refused the move from {} to {}", t.id, to_string(t.status),
+                  to_string(next));
 }
 
 plan_step* find_step(self_ptr self, const std::string& step_id) {
@@ -163,7 +165,8 @@ void answer_enders(self_ptr self) {
 }
 
 void end_failed(self_ptr self, std::vector<std::string> errors) {
-  if (is_terminal(self->state.current.status) || self->state.ending) return;
+  if (!can_transition(self->state.current.status, task_status::failed) || self->state.ending)
+    return;
   if (begin_rollback(self, {false, false, errors, "", ""})) return;
   skip_remaining(self);
   if (self->state.has_plan) publish_plan(self);
@@ -182,7 +185,8 @@ void end_failed(self_ptr self, std::vector<std::string> errors) {
 
 void end_cancelled(self_ptr self, const std::string& who, const std::string& reason,
                    std::vector<std::string> more_errors = {}) {
-  if (is_terminal(self->state.current.status) || self->state.ending) return;
+  if (!can_transition(self->state.current.status, task_status::cancelled) || self->state.ending)
+    return;
   if (begin_rollback(self, {false, true, {}, who, reason})) return;
   skip_remaining(self);
   if (self->state.has_plan) publish_plan(self);
@@ -782,6 +786,8 @@ void resume_execution(self_ptr self) {
   json::array again;
   for (const auto& id : rerun) again.emplace_back(id);
   auto previous = std::string(to_string(st.current.status));
+  // A restart, not a step of the life cycle: the task goes on executing from
+  // where the store left it (executing or verifying), so no guard applies.
   st.current.status = task_status::executing;
   st.current.updated_at = now_ms();
   st.execution_id = st.current.execution.execution_id.empty() ? st.ids.next("exec")
@@ -871,7 +877,7 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
     } catch (...) {
     }
     spdlog::error("task {}: internal error in the task actor: {}", self->state.current.id, what);
-    if (!is_terminal(self->state.current.status)) {
+    if (can_transition(self->state.current.status, task_status::failed)) {
       auto& t = self->state.current;
       t.result.present = true;
       t.result.success = false;

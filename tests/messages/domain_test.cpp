@@ -99,3 +99,31 @@ TEST_CASE("a shared value crosses serialization as the value itself", "[domain][
   CHECK(read->steps[1].id == "generate_vpc");
   CHECK(caf::deep_to_string(original).find("plan_1") != std::string::npos);
 }
+
+using ce::can_transition;
+using ce::task_status;
+
+TEST_CASE("the task life cycle only moves forward", "[lifecycle]") {
+  CHECK(can_transition(task_status::pending, task_status::planning));
+  CHECK(can_transition(task_status::planning, task_status::awaiting_approval));
+  CHECK(can_transition(task_status::awaiting_approval, task_status::executing));
+  CHECK(can_transition(task_status::executing, task_status::verifying));
+  CHECK(can_transition(task_status::verifying, task_status::completed));
+  CHECK(can_transition(task_status::executing, task_status::cancelled));
+  CHECK_FALSE(can_transition(task_status::completed, task_status::executing));
+  CHECK_FALSE(can_transition(task_status::cancelled, task_status::failed));
+  CHECK_FALSE(can_transition(task_status::pending, task_status::completed));
+  CHECK_FALSE(can_transition(task_status::verifying, task_status::executing));
+}
+
+TEST_CASE("a refused transition leaves the task as it was", "[lifecycle]") {
+  ce::task t;
+  t.status = task_status::completed;
+  t.updated_at = t.completed_at = 100;
+  CHECK_FALSE(ce::transition(t, task_status::cancelled, 200));
+  CHECK(t.status == task_status::completed);
+  CHECK(t.updated_at == 100);
+  t.status = task_status::verifying;
+  CHECK(ce::transition(t, task_status::completed, 300));
+  CHECK(t.completed_at == 300);
+}

@@ -7,7 +7,6 @@
 using ce::plan_step;
 using ce::step_status;
 using ce::task_status;
-using ce::task_logic::can_transition;
 using ce::task_logic::step_scheduler;
 
 namespace {
@@ -71,17 +70,4 @@ TEST_CASE("a halted scheduler finishes once its running steps are done", "[sched
   s.mark_completed("validate_requirements");
   CHECK(s.take_ready().empty());
   CHECK(s.finished());
-}
-
-TEST_CASE("the task life cycle only moves forward", "[scheduler]") {
-  CHECK(can_transition(task_status::pending, task_status::planning));
-  CHECK(can_transition(task_status::planning, task_status::awaiting_approval));
-  CHECK(can_transition(task_status::awaiting_approval, task_status::executing));
-  CHECK(can_transition(task_status::executing, task_status::verifying));
-  CHECK(can_transition(task_status::verifying, task_status::completed));
-  CHECK(can_transition(task_status::executing, task_status::cancelled));
-  CHECK_FALSE(can_transition(task_status::completed, task_status::executing));
-  CHECK_FALSE(can_transition(task_status::cancelled, task_status::failed));
-  CHECK_FALSE(can_transition(task_status::pending, task_status::completed));
-  CHECK_FALSE(can_transition(task_status::verifying, task_status::executing));
 }
