@@ -12,6 +12,7 @@
 #include "actors/store/totals.hpp"
 #include "actors/task/rollback.hpp"
 #include "actors/timer/timer_actor.hpp"
+#include "logging/structured.hpp"
 #include "messages/access.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
@@ -280,8 +281,9 @@ void resume_task(self_ptr self, const task_record& rec) {
   }
   recovered.results = rec.results;
   recovered.files = files_of(rec);
-  spdlog::info("task {}: resuming after restart (was {})", rec.current.id,
-               to_string(rec.current.status));
+  logging::log(spdlog::level::info, {{"task_id", rec.current.id}},
+               fmt::format("task {}: resuming after restart (was {})", rec.current.id,
+                           to_string(rec.current.status)));
   spawn_task_actor(self, rec.current, std::move(recovered));
 }
 
@@ -459,7 +461,9 @@ caf::result<plan> decide_plan(self_ptr self, const caller_identity& caller,
 void fail_task(self_ptr self, const std::string& task_id, const std::string& reason) {
   auto* rec = self->state.registry.find(task_id);
   if (rec == nullptr || is_terminal(rec->current.status)) return;
-  spdlog::error("task {}: failed in state {}: {}", task_id, to_string(rec->current.status), reason);
+  logging::log(spdlog::level::err, {{"task_id", task_id}},
+               fmt::format("task {}: failed in state {}: {}", task_id,
+                           to_string(rec->current.status), reason));
   task t = rec->current;
   t.status = task_status::failed;
   t.updated_at = t.completed_at = now_ms();
