@@ -200,6 +200,7 @@ void http_session::write(api_response r) {
     msg.set(http::field::server, "core-engine");
     if (!r.content_type.empty()) msg.set(http::field::content_type, r.content_type);
     for (auto& [field, value] : r.headers) msg.set(field, value);
+    for (auto& [name, value] : r.named_headers) msg.set(name, value);
     msg.set("X-Request-Id", request_id_);
   };
   if (request_id_.empty()) request_id_ = generated_request_id();

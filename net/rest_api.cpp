@@ -17,6 +17,7 @@
 #include "messages/requirements.hpp"
 #include "net/actor_call.hpp"
 #include "net/openapi_document.hpp"
+#include "net/web_assets.hpp"
 #include "net/responses.hpp"
 
 namespace ce::net {
@@ -137,8 +138,11 @@ const std::vector<rest_api::route>& rest_api::table() {
   using v = http::verb;
   static const std::vector<route> routes = [] {
     std::vector<route> list = {
-        {v::get, {"health"}, &rest_api::health},
-        {v::get, {"ready"}, &rest_api::ready},
+        {v::get, {"health"}, &rest_api::health, true},
+        {v::get, {"ready"}, &rest_api::ready, true},
+        // The dashboard's files hold no data: the page asks for a token itself.
+        {v::get, {}, &rest_api::dashboard, true},
+        {v::get, {"web", ":file"}, &rest_api::web_file, true},
         {v::post, {"api", "tasks"}, &rest_api::create_task},
         {v::get, {"api", "tasks"}, &rest_api::list_tasks},
         {v::get, {"api", "tasks", ":taskId"}, &rest_api::get_task},
@@ -165,8 +169,10 @@ const std::vector<rest_api::route>& rest_api::table() {
         {v::get, {"api", "openapi.json"}, &rest_api::openapi_document},
         {v::get, {"metrics"}, &rest_api::metrics_text},
     };
-    for (auto& r : list)
+    for (auto& r : list) {
       for (const auto& segment : r.pattern) r.path += "/" + segment;
+      if (r.path.empty()) r.path = "/";
+    }
     return list;
   }();
   return routes;
@@ -209,11 +215,9 @@ std::string_view rest_api::handle(api_request req, responder reply) const {
     break;
   }
   std::string_view label = matched ? std::string_view(matched->path) : unmatched_route;
-  // With tokens configured everything but the probes needs a valid one, an
-  // unknown route too: a client without credentials learns nothing.
-  bool probe =
-      req.segments.size() == 1 && (req.segments[0] == "health" || req.segments[0] == "ready");
-  if (!req.auth_refusal.empty() && !probe) {
+  // With tokens configured everything but the probes and the dashboard's files
+  // needs a valid one, an unknown route too: a client without credentials learns nothing.
+  if (!req.auth_refusal.empty() && !(matched && matched->open)) {
     auto err = make_error(errc::unauthenticated, req.auth_refusal);
     reply(failure(options_, err, "authentication", system_));
     return label;
@@ -741,6 +745,47 @@ void rest_api::metrics_text(const api_request&, const std::vector<std::string>&,
         answer(nullptr);
       },
       atoms::statistics::value, caller_identity{});
+}
+
+namespace {
+
+std::string_view web_content_type(std::string_view name) {
+  auto ends = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  return "text/plain; charset=utf-8";
+}
+
+api_response web_answer(const web_asset& asset) {
+  api_response r;
+  r.content_type = std::string(web_content_type(asset.name));
+  r.body = std::string(asset.text);
+  // Everything the page loads comes from this node; it may not be framed.
+  r.headers.emplace_back(http::field::cache_control, "no-cache");
+  // Everything the page loads comes from this node, and it may not be framed.
+  r.named_headers.emplace_back("Content-Security-Policy",
+                               "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'");
+  r.named_headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+}  // namespace
+
+void rest_api::dashboard(const api_request&, const std::vector<std::string>&,
+                         responder& reply) const {
+  if (const auto* page = find_web_asset("index.html")) return reply(web_answer(*page));
+  reply(failure(options_, http::status::not_found, "this build has no dashboard"));
+}
+
+void rest_api::web_file(const api_request&, const std::vector<std::string>& params,
+                        responder& reply) const {
+  if (const auto* asset = find_web_asset(params[0])) return reply(web_answer(*asset));
+  reply(failure(options_, http::status::not_found, "no such file of the dashboard: " + params[0]));
 }
 
 void rest_api::openapi_document(const api_request&, const std::vector<std::string>&,

@@ -48,6 +48,7 @@ class rest_api {
     http::verb method;
     std::vector<std::string> pattern;  // ":name" segments capture
     handler fn;
+    bool open{false};    // answered without credentials: the probes and the dashboard's files
     std::string path{};  // the template, "/api/tasks/:taskId": a metrics and log label
   };
 
@@ -82,6 +83,8 @@ class rest_api {
   void list_events(const api_request&, const std::vector<std::string>&, responder&) const;
   void metrics_text(const api_request&, const std::vector<std::string>&, responder&) const;
   void openapi_document(const api_request&, const std::vector<std::string>&, responder&) const;
+  void dashboard(const api_request&, const std::vector<std::string>&, responder&) const;
+  void web_file(const api_request&, const std::vector<std::string>&, responder&) const;
 
   /// The one route table; `path` filled in.
   static const std::vector<route>& table();
