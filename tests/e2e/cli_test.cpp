@@ -2,6 +2,8 @@
 // --watch with its exit codes, the server's sentences on errors, tokens.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -114,6 +116,21 @@ TEST_CASE("the cli creates, runs with --watch, shows, lists and downloads a task
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(sha256_hex(bytes) == text(a, "checksum"));
   }
+}
+
+TEST_CASE("on a terminal --watch redraws one line in place, in colour", "[e2e][cli]") {
+  // util-linux `script` gives the client a pseudo-terminal as stdout.
+  REQUIRE(::access("/usr/bin/script", X_OK) == 0);
+  engine e;
+  auto id = create_with_cli(e, "staging");
+  auto command = core_engine_cli_binary() + " --url " + url_of(e) + " execute " + id + " --watch";
+  auto r = run_to_exit({"-qec", command, "/dev/null"}, {{"CORE_ENGINE_TOKEN", ""}}, 120s,
+                       "/usr/bin/script");
+  INFO(r.out << r.err);
+  CHECK(r.status.code == exit_ok);
+  CHECK(r.out.find("\r\x1b[2K[") != std::string::npos);  // back to the line's start, erase, draw
+  CHECK(r.out.find("\x1b[32m") != std::string::npos);    // green: the bar and "completed"
+  CHECK(r.out.find("task " + id + " completed") != std::string::npos);
 }
 
 TEST_CASE("list pages with --limit and --cursor, and --all follows every page", "[e2e][cli]") {
