@@ -17,8 +17,8 @@
 #include "messages/requirements.hpp"
 #include "net/actor_call.hpp"
 #include "net/openapi_document.hpp"
-#include "net/web_assets.hpp"
 #include "net/responses.hpp"
+#include "net/web_assets.hpp"
 
 namespace ce::net {
 
