@@ -182,7 +182,11 @@ std::string node_metrics::exposition(const engine_statistics* figures) const {
     auto approvals =
         gauge_family("core_engine_approvals_waiting", "Plans waiting for a human's approval");
     add_sample(approvals, static_cast<double>(figures->awaiting_approval));
-    for (auto* f : {&by_status, &by_type, &queue, &running, &approvals})
+    auto unsaved = gauge_family("core_engine_store_unsaved_changes_total",
+                                "Changes the store refused (each one stopped its task)");
+    unsaved.type = prom::MetricType::Counter;
+    add_sample(unsaved, static_cast<double>(figures->unsaved_changes));
+    for (auto* f : {&by_status, &by_type, &queue, &running, &approvals, &unsaved})
       families.push_back(std::move(*f));
   }
   auto process = read_own_process_stats();

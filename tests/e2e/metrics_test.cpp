@@ -102,6 +102,7 @@ TEST_CASE("GET /metrics answers every family of the node in Prometheus text form
            "# TYPE core_engine_websocket_slow_clients_dropped_total counter",
            "# TYPE core_engine_store_commit_duration_seconds histogram",
            "# TYPE core_engine_store_commit_batch_size histogram",
+           "# TYPE core_engine_store_unsaved_changes_total counter",
            "# TYPE process_cpu_seconds_total counter",
            "# TYPE process_resident_memory_bytes gauge",
            "# TYPE process_start_time_seconds gauge",

@@ -65,12 +65,14 @@ TEST_CASE("engine figures are exposed as gauges at scrape time", "[metrics]") {
   s.queue_depth = 3;
   s.running_tasks = 4;
   s.awaiting_approval = 2;
+  s.unsaved_changes = 1;
   auto text = m.exposition(&s);
   CHECK(has_line(text, R"(core_engine_tasks{status="completed"} 7)"));
   CHECK(has_line(text, R"(core_engine_tasks_by_type{type="generate"} 9)"));
   CHECK(has_line(text, "core_engine_queue_depth 3"));
   CHECK(has_line(text, "core_engine_running_tasks 4"));
   CHECK(has_line(text, "core_engine_approvals_waiting 2"));
+  CHECK(has_line(text, "core_engine_store_unsaved_changes_total 1"));
   // Without figures (the engine did not answer) the rest is still served.
   auto without = m.exposition(nullptr);
   CHECK(without.find("core_engine_queue_depth") == std::string::npos);
