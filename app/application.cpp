@@ -25,6 +25,7 @@
 #include "actors/safety/safety_checks.hpp"
 #include "actors/store/store_actor.hpp"
 #include "actors/store/store_reader.hpp"
+#include "logging/structured.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_registry.hpp"
@@ -172,6 +173,8 @@ void application::stop() {
 
 caf::error application::check_environment() {
   auto logger = spdlog::stderr_color_mt("core-engine");
+  logger->set_formatter(logging::make_formatter(
+      settings_.log_format == "json" ? logging::log_format::json : logging::log_format::text));
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(settings_.log_level));
   raise_descriptor_limit();
@@ -229,6 +232,7 @@ void application::wire_up_actors() {
   store::group_commit_options commit_options;
   commit_options.max_batch = settings_.commit_batch;
   commit_options.max_delay = std::chrono::microseconds(settings_.commit_delay_us);
+  commit_options.metrics = metrics_;
   auto store_handle = system_->spawn(store::store_behavior, writer_db_, commit_options);
   writer_db_.reset();  // the store actor owns the connection now
   stop_actor("the store", store_handle.address());
@@ -251,8 +255,10 @@ void application::wire_up_actors() {
   events_ = system_->spawn(events::event_log_behavior, node_id_, bus_, store_handle, reader,
                            std::move(log_start));
   stop_actor("the event log", events_.address());
+  auto runtime = runtime_from(settings_, node_id_, artifacts_root_);
+  runtime.task.metrics = metrics_;
   engine_ = system_->spawn(engine::engine_behavior, events_, store_handle, reader,
-                           runtime_from(settings_, node_id_, artifacts_root_), recovered_);
+                           std::move(runtime), recovered_);
   recovered_.reset();
   stop_actor("the engine", engine_.address());
 }
@@ -270,13 +276,15 @@ caf::error application::start_listeners() {
   options.wait_timeout = std::chrono::seconds(settings_.wait_timeout_s);
   options.check_components = planner::check_components;
   options.safety_checks = safety::registered_checks();
-  auto api = std::make_shared<const net::rest_api>(*system_, engine_, events_, bus_, options);
+  auto api =
+      std::make_shared<const net::rest_api>(*system_, engine_, events_, bus_, options, metrics_);
 
   auto ws = std::make_shared<net::ws_context>();
   ws->log = events_;
   ws->tokens = tokens;
   ws->engine = engine_;
   ws->system = system_.get();
+  ws->metrics = metrics_;
   ws->options.queue_limit = settings_.ws_queue_limit;
   ws->options.idle_timeout = std::chrono::seconds(settings_.ws_idle_timeout_s);
   ws->options.close_grace = std::chrono::seconds(settings_.ws_close_grace_s);

@@ -20,6 +20,7 @@
 #include "actors/store/sqlite_store.hpp"
 #include "config/settings.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/node_metrics.hpp"
 #include "net/beast.hpp"
 #include "net/listener.hpp"
 
@@ -55,6 +56,9 @@ class application {
   // Read by open_store, handed to the actors by wire_up_actors.
   std::shared_ptr<store::sqlite_store> writer_db_, reader_db_;
   std::shared_ptr<store::recovered_state> recovered_;
+
+  // What the actors and the front-end count, and /metrics exposes.
+  std::shared_ptr<metrics::node_metrics> metrics_ = std::make_shared<metrics::node_metrics>();
 
   // The io_context outlives the actor system: actors may still hold callbacks
   // that own sessions when the system shuts down.

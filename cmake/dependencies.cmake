@@ -27,6 +27,8 @@ find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(LibArchive REQUIRED)
 find_package(Catch2 CONFIG REQUIRED)
+# Prometheus metrics: only prometheus-cpp::core is linked (no civetweb exposer).
+find_package(prometheus-cpp CONFIG REQUIRED)
 
 # mimalloc replaces malloc in the server: allocation was a quarter of a task's CPU with
 # glibc's allocator. Off for sanitizer builds, whose own allocator must see every call.

@@ -328,6 +328,10 @@ const std::vector<option_spec>& option_table() {
       // logging
       option("logging", "log-level", &s::log_level, "Least severe log level written",
              one_of({"trace", "debug", "info", "warn", "error", "critical", "off"}), "LOG_LEVEL"),
+      option("logging", "log-format", &s::log_format,
+             "text: human-readable lines; json: one JSON object per line, with each "
+             "request's method, route, status, duration and request id as keys",
+             one_of({"text", "json"})),
   };
   return table;
 }

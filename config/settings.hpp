@@ -68,6 +68,7 @@ struct settings {
   int64_t approval_timeout_s = 86400;   // a plan not approved by then ends its task cancelled
   // -- logging
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json (one object per line)
 };
 
 /// What load() decided: run with `values`, or exit with `exit_code` after

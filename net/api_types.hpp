@@ -33,6 +33,7 @@ struct api_response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<http::field, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> named_headers;  // fields Beast has no enum for
 };
 
 /// Delivers the answer; may be called from any thread, exactly once.

@@ -1,7 +1,12 @@
 #include "net/http_session.hpp"
 
+#include <atomic>
+#include <cstdio>
+#include <random>
+
 #include <spdlog/spdlog.h>
 
+#include "logging/structured.hpp"
 #include "net/authentication.hpp"
 #include "net/request_reading.hpp"
 #include "net/responses.hpp"
@@ -10,7 +15,29 @@ namespace ce::net {
 
 namespace {
 constexpr auto read_timeout = std::chrono::seconds(60);
+
+/// 16 hex digits: a random per-process part and a counter, unique per node run.
+std::string generated_request_id() {
+  static const uint32_t process_part = std::random_device{}();
+  static std::atomic<uint32_t> counter{0};
+  char id[17];
+  std::snprintf(id, sizeof id, "%08x%08x", process_part, ++counter);
+  return id;
 }
+
+/// An incoming X-Request-Id is kept when it is short and of characters that
+/// are safe in a header and a log line (UUIDs, ULIDs, base64, trace ids).
+bool usable_request_id(std::string_view id) {
+  constexpr std::size_t longest = 128;
+  if (id.empty() || id.size() > longest) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '+' || c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+}  // namespace
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<const rest_api> api,
                            std::shared_ptr<const ws_context> websocket, std::size_t max_body_bytes,
@@ -39,6 +66,11 @@ void http_session::read_request() {
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
+  started_ = std::chrono::steady_clock::now();
+  method_label_ = "other";
+  route_ = rest_api::unmatched_route;
+  path_.clear();
+  request_id_.clear();
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
     return close();
@@ -77,6 +109,12 @@ bool well_formed_websocket_key(std::string_view key) {
 void http_session::dispatch_request(http::request<http::string_body>&& req) {
   version_ = req.version();
   keep_alive_ = req.keep_alive();
+  // Unknown methods share one label: a client must not be able to mint series.
+  if (req.method() != http::verb::unknown) method_label_ = http::to_string(req.method());
+  if (auto incoming = req["X-Request-Id"]; usable_request_id(incoming))
+    request_id_ = std::string(incoming);
+  auto target = std::string_view(req.target());
+  path_ = std::string(target.substr(0, target.find('?')));
   if (!admitted_.refusal.empty()) {  // over a connection limit: one answer, then closed
     keep_alive_ = false;
     auto r = failure(api_->options(), admitted_.status, admitted_.refusal);
@@ -124,7 +162,7 @@ void http_session::dispatch_request(http::request<http::string_body>&& req) {
     if (auto refused = over_rate(in.token_key)) return write(std::move(*refused));
   in.body = std::move(req.body());
   auto self = shared_from_this();
-  api_->handle(std::move(in), [self](api_response r) {
+  route_ = api_->handle(std::move(in), [self](api_response r) {
     // Answers arrive on actor threads: hop back onto this connection's strand.
     asio::post(self->stream_.get_executor(),
                [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
@@ -162,7 +200,23 @@ void http_session::write(api_response r) {
     msg.set(http::field::server, "core-engine");
     if (!r.content_type.empty()) msg.set(http::field::content_type, r.content_type);
     for (auto& [field, value] : r.headers) msg.set(field, value);
+    for (auto& [name, value] : r.named_headers) msg.set(name, value);
+    msg.set("X-Request-Id", request_id_);
   };
+  if (request_id_.empty()) request_id_ = generated_request_id();
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+  auto status = static_cast<unsigned>(r.status);
+  if (const auto& metrics = api_->metrics())
+    metrics->http_request(method_label_, route_, status, took.count());
+  double took_ms = took.count() * 1000.0;
+  logging::log(spdlog::level::info,
+               {{"request_id", request_id_},
+                {"method", method_label_},
+                {"route", route_},
+                {"path", path_},
+                {"status", status},
+                {"duration_ms", took_ms}},
+               "request");
   http::response<http::string_body> msg{r.status, version_};
   decorate(msg);
   msg.body() = std::move(r.body);

@@ -2,9 +2,11 @@
 // API without blocking, writes the answer back on the connection's strand.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "net/beast.hpp"
 #include "net/rest_api.hpp"
@@ -55,6 +57,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
   bool keep_alive_ = true;
   admission admitted_;
   std::string peer_address_;
+  // The request being answered (one at a time per connection): what its
+  // metrics and its log line are labelled with.
+  std::chrono::steady_clock::time_point started_;
+  std::string_view method_label_ = "other";
+  std::string_view route_ = rest_api::unmatched_route;
+  std::string path_;        // as requested, without the query
+  std::string request_id_;  // the client's X-Request-Id when usable, else one of ours
 };
 
 }  // namespace ce::net

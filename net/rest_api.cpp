@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include "messages/clock.hpp"
@@ -15,7 +16,9 @@
 #include "messages/json_codec.hpp"
 #include "messages/requirements.hpp"
 #include "net/actor_call.hpp"
+#include "net/openapi_document.hpp"
 #include "net/responses.hpp"
+#include "net/web_assets.hpp"
 
 namespace ce::net {
 
@@ -121,63 +124,84 @@ std::string content_type_for(const std::string& name) {
 }  // namespace
 
 rest_api::rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
-                   event_bus_actor bus, api_options options)
+                   event_bus_actor bus, api_options options,
+                   std::shared_ptr<metrics::node_metrics> metrics)
     : system_(system),
       engine_(std::move(engine)),
       events_(std::move(events)),
       bus_(std::move(bus)),
-      options_(options) {
+      options_(options),
+      metrics_(std::move(metrics)),
+      routes_(table()) {}
+
+const std::vector<rest_api::route>& rest_api::table() {
   using v = http::verb;
-  routes_ = {
-      {v::get, {"health"}, &rest_api::health},
-      {v::get, {"ready"}, &rest_api::ready},
-      {v::post, {"api", "tasks"}, &rest_api::create_task},
-      {v::get, {"api", "tasks"}, &rest_api::list_tasks},
-      {v::get, {"api", "tasks", ":id"}, &rest_api::get_task},
-      {v::post, {"api", "tasks", ":id", "execute"}, &rest_api::execute_task},
-      {v::post, {"api", "tasks", ":id", "cancel"}, &rest_api::cancel_task},
-      {v::post, {"api", "tasks", ":id", "resume"}, &rest_api::resume_task},
-      {v::post, {"api", "tasks", ":id", "rollback"}, &rest_api::rollback_task},
-      {v::get, {"api", "tasks", ":id", "rollback", "check"}, &rest_api::check_rollback},
-      {v::get, {"api", "tasks", ":id", "events"}, &rest_api::task_events},
-      {v::get, {"api", "tasks", ":id", "artifacts"}, &rest_api::list_artifacts},
-      {v::get, {"api", "tasks", ":id", "artifacts", ":name"}, &rest_api::get_artifact},
-      {v::get, {"api", "tasks", ":id", "archive"}, &rest_api::get_archive},
-      {v::post, {"api", "plans", "generate"}, &rest_api::generate_plan},
-      {v::post, {"api", "plans", "validate"}, &rest_api::validate_inline_plan},
-      {v::get, {"api", "plans", ":id"}, &rest_api::get_plan},
-      {v::post, {"api", "plans", ":id", "validate"}, &rest_api::validate_plan},
-      {v::post, {"api", "plans", ":id", "optimize"}, &rest_api::optimize_plan},
-      {v::post, {"api", "plans", ":id", "approve"}, &rest_api::approve_plan},
-      {v::post, {"api", "plans", ":id", "reject"}, &rest_api::reject_plan},
-      {v::post, {"api", "safety", "check"}, &rest_api::safety_check},
-      {v::get, {"api", "safety", "checks"}, &rest_api::safety_checks},
-      {v::get, {"api", "statistics"}, &rest_api::statistics},
-      {v::get, {"api", "events"}, &rest_api::list_events},
-  };
+  static const std::vector<route> routes = [] {
+    std::vector<route> list = {
+        {v::get, {"health"}, &rest_api::health, true},
+        {v::get, {"ready"}, &rest_api::ready, true},
+        // The dashboard's files hold no data: the page asks for a token itself.
+        {v::get, {}, &rest_api::dashboard, true},
+        {v::get, {"web", ":file"}, &rest_api::web_file, true},
+        {v::post, {"api", "tasks"}, &rest_api::create_task},
+        {v::get, {"api", "tasks"}, &rest_api::list_tasks},
+        {v::get, {"api", "tasks", ":taskId"}, &rest_api::get_task},
+        {v::post, {"api", "tasks", ":taskId", "execute"}, &rest_api::execute_task},
+        {v::post, {"api", "tasks", ":taskId", "cancel"}, &rest_api::cancel_task},
+        {v::post, {"api", "tasks", ":taskId", "resume"}, &rest_api::resume_task},
+        {v::post, {"api", "tasks", ":taskId", "rollback"}, &rest_api::rollback_task},
+        {v::get, {"api", "tasks", ":taskId", "rollback", "check"}, &rest_api::check_rollback},
+        {v::get, {"api", "tasks", ":taskId", "events"}, &rest_api::task_events},
+        {v::get, {"api", "tasks", ":taskId", "artifacts"}, &rest_api::list_artifacts},
+        {v::get, {"api", "tasks", ":taskId", "artifacts", ":name"}, &rest_api::get_artifact},
+        {v::get, {"api", "tasks", ":taskId", "archive"}, &rest_api::get_archive},
+        {v::post, {"api", "plans", "generate"}, &rest_api::generate_plan},
+        {v::post, {"api", "plans", "validate"}, &rest_api::validate_inline_plan},
+        {v::get, {"api", "plans", ":planId"}, &rest_api::get_plan},
+        {v::post, {"api", "plans", ":planId", "validate"}, &rest_api::validate_plan},
+        {v::post, {"api", "plans", ":planId", "optimize"}, &rest_api::optimize_plan},
+        {v::post, {"api", "plans", ":planId", "approve"}, &rest_api::approve_plan},
+        {v::post, {"api", "plans", ":planId", "reject"}, &rest_api::reject_plan},
+        {v::post, {"api", "safety", "check"}, &rest_api::safety_check},
+        {v::get, {"api", "safety", "checks"}, &rest_api::safety_checks},
+        {v::get, {"api", "statistics"}, &rest_api::statistics},
+        {v::get, {"api", "events"}, &rest_api::list_events},
+        {v::get, {"api", "openapi.json"}, &rest_api::openapi_document},
+        {v::get, {"metrics"}, &rest_api::metrics_text},
+    };
+    for (auto& r : list) {
+      for (const auto& segment : r.pattern) r.path += "/" + segment;
+      if (r.path.empty()) r.path = "/";
+    }
+    return list;
+  }();
+  return routes;
 }
 
-void rest_api::handle(api_request req, responder reply) const {
+std::vector<rest_api::route_info> rest_api::routes() {
+  std::vector<route_info> out;
+  for (const auto& r : table()) out.push_back({r.method, r.path});
+  return out;
+}
+
+std::string_view rest_api::handle(api_request req, responder reply) const {
   if (options_.legacy) {
     reply = legacy_responder(std::move(reply));
-    if (req.method == http::verb::options) return reply(legacy_preflight());
+    if (req.method == http::verb::options) {
+      reply(legacy_preflight());
+      return unmatched_route;
+    }
   }
-  // With tokens configured everything but the probes needs a valid one, an
-  // unknown route too: a client without credentials learns nothing.
-  bool probe =
-      req.segments.size() == 1 && (req.segments[0] == "health" || req.segments[0] == "ready");
-  if (!req.auth_refusal.empty() && !probe) {
-    auto err = make_error(errc::unauthenticated, req.auth_refusal);
-    return reply(failure(options_, err, "authentication", system_));
-  }
+  const route* matched = nullptr;
+  std::vector<std::string> params;
   std::vector<std::string> allowed;
   for (const auto& r : routes_) {
     if (r.pattern.size() != req.segments.size()) continue;
-    std::vector<std::string> params;
+    std::vector<std::string> captured;
     bool match = true;
     for (size_t i = 0; i < r.pattern.size() && match; ++i) {
       if (r.pattern[i][0] == ':')
-        params.push_back(req.segments[i]);
+        captured.push_back(req.segments[i]);
       else
         match = r.pattern[i] == req.segments[i];
     }
@@ -186,18 +210,32 @@ void rest_api::handle(api_request req, responder reply) const {
       allowed.emplace_back(http::to_string(r.method));
       continue;
     }
-    if (!req.body.empty() && !is_json_media_type(req.content_type)) {
-      reply(failure(options_, http::status::unsupported_media_type,
-                    "request body must be JSON (Content-Type: application/json)"));
-      return;
-    }
-    (this->*r.fn)(req, params, reply);
-    return;
+    matched = &r;
+    params = std::move(captured);
+    break;
   }
-  std::string allow, path;
-  for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-  for (const auto& s : req.segments) path += "/" + s;
-  reply(no_route(options_, req.method_text, path, allow));
+  std::string_view label = matched ? std::string_view(matched->path) : unmatched_route;
+  // With tokens configured everything but the probes and the dashboard's files
+  // needs a valid one, an unknown route too: a client without credentials learns nothing.
+  if (!req.auth_refusal.empty() && !(matched && matched->open)) {
+    auto err = make_error(errc::unauthenticated, req.auth_refusal);
+    reply(failure(options_, err, "authentication", system_));
+    return label;
+  }
+  if (!matched) {
+    std::string allow, path;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    for (const auto& s : req.segments) path += "/" + s;
+    reply(no_route(options_, req.method_text, path, allow));
+    return label;
+  }
+  if (!req.body.empty() && !is_json_media_type(req.content_type)) {
+    reply(failure(options_, http::status::unsupported_media_type,
+                  "request body must be JSON (Content-Type: application/json)"));
+    return label;
+  }
+  (this->*matched->fn)(req, params, reply);
+  return label;
 }
 
 std::function<void(caf::error&)> rest_api::on_error(responder reply, std::string context) const {
@@ -684,6 +722,77 @@ void rest_api::list_events(const api_request& req, const std::vector<std::string
         reply(ok(codec::to_json_array(page.events), http::status::ok, std::move(extra)));
       },
       on_error(reply, "GET /api/events"), atoms::list_events::value, query);
+}
+
+void rest_api::metrics_text(const api_request&, const std::vector<std::string>&,
+                            responder& reply) const {
+  if (!metrics_) {
+    reply(failure(options_, http::status::not_found, "this node keeps no metrics"));
+    return;
+  }
+  auto metrics = metrics_;
+  auto answer = [reply, metrics](const engine_statistics* figures) {
+    api_response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics->exposition(figures);
+    reply(std::move(r));
+  };
+  // The engine's figures are read at scrape time; a busy engine still gets the rest served.
+  actor_call(
+      system_, engine_, options_.call_timeout, [answer](const engine_statistics& s) { answer(&s); },
+      [answer](caf::error&) {
+        spdlog::warn("GET /metrics: the engine did not answer; its figures are left out");
+        answer(nullptr);
+      },
+      atoms::statistics::value, caller_identity{});
+}
+
+namespace {
+
+std::string_view web_content_type(std::string_view name) {
+  auto ends = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  return "text/plain; charset=utf-8";
+}
+
+api_response web_answer(const web_asset& asset) {
+  api_response r;
+  r.content_type = std::string(web_content_type(asset.name));
+  r.body = std::string(asset.text);
+  // Everything the page loads comes from this node; it may not be framed.
+  r.headers.emplace_back(http::field::cache_control, "no-cache");
+  // Everything the page loads comes from this node, and it may not be framed.
+  r.named_headers.emplace_back("Content-Security-Policy",
+                               "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'");
+  r.named_headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+}  // namespace
+
+void rest_api::dashboard(const api_request&, const std::vector<std::string>&,
+                         responder& reply) const {
+  if (const auto* page = find_web_asset("index.html")) return reply(web_answer(*page));
+  reply(failure(options_, http::status::not_found, "this build has no dashboard"));
+}
+
+void rest_api::web_file(const api_request&, const std::vector<std::string>& params,
+                        responder& reply) const {
+  if (const auto* asset = find_web_asset(params[0])) return reply(web_answer(*asset));
+  reply(failure(options_, http::status::not_found, "no such file of the dashboard: " + params[0]));
+}
+
+void rest_api::openapi_document(const api_request&, const std::vector<std::string>&,
+                                responder& reply) const {
+  api_response r;
+  r.body = std::string(net::openapi_document());
+  reply(std::move(r));
 }
 
 }  // namespace ce::net

@@ -10,19 +10,36 @@
 
 #include "messages/interfaces.hpp"
 #include "messages/requirements.hpp"
+#include "metrics/node_metrics.hpp"
 #include "net/api_types.hpp"
 
 namespace ce::net {
 
 class rest_api {
  public:
+  /// `metrics`: what GET /metrics exposes (null: the route answers 404).
   rest_api(caf::actor_system& system, engine_actor engine, event_log_actor events,
-           event_bus_actor bus, api_options options);
+           event_bus_actor bus, api_options options,
+           std::shared_ptr<metrics::node_metrics> metrics = nullptr);
 
   /// Handles one request; `reply` is called exactly once, from any thread.
-  void handle(api_request request, responder reply) const;
+  /// Returns the template of the route it matched ("/api/tasks/:id"), or
+  /// `unmatched_route`; the text lives as long as this object.
+  std::string_view handle(api_request request, responder reply) const;
+
+  /// The route label of a request that matched no route (or never reached the router).
+  static constexpr std::string_view unmatched_route = "unmatched";
+
+  /// One route the router answers: its method and template ("/api/tasks/:taskId").
+  struct route_info {
+    http::verb method;
+    std::string path;
+  };
+  /// Every route, from the one table the router matches with (for the OpenAPI check).
+  static std::vector<route_info> routes();
 
   const api_options& options() const { return options_; }
+  const std::shared_ptr<metrics::node_metrics>& metrics() const { return metrics_; }
 
  private:
   using handler = void (rest_api::*)(const api_request&, const std::vector<std::string>& params,
@@ -31,6 +48,8 @@ class rest_api {
     http::verb method;
     std::vector<std::string> pattern;  // ":name" segments capture
     handler fn;
+    bool open{false};    // answered without credentials: the probes and the dashboard's files
+    std::string path{};  // the template, "/api/tasks/:taskId": a metrics and log label
   };
 
   /// What is wrong with a context beyond its JSON shape: unknown components,
@@ -62,6 +81,13 @@ class rest_api {
   void safety_checks(const api_request&, const std::vector<std::string>&, responder&) const;
   void statistics(const api_request&, const std::vector<std::string>&, responder&) const;
   void list_events(const api_request&, const std::vector<std::string>&, responder&) const;
+  void metrics_text(const api_request&, const std::vector<std::string>&, responder&) const;
+  void openapi_document(const api_request&, const std::vector<std::string>&, responder&) const;
+  void dashboard(const api_request&, const std::vector<std::string>&, responder&) const;
+  void web_file(const api_request&, const std::vector<std::string>&, responder&) const;
+
+  /// The one route table; `path` filled in.
+  static const std::vector<route>& table();
 
   /// An error answer for a failed actor call, logged with the request's route.
   std::function<void(caf::error&)> on_error(responder reply, std::string context) const;
@@ -71,7 +97,8 @@ class rest_api {
   event_log_actor events_;
   event_bus_actor bus_;
   api_options options_;
-  std::vector<route> routes_;
+  std::shared_ptr<metrics::node_metrics> metrics_;
+  const std::vector<route>& routes_;
 };
 
 }  // namespace ce::net

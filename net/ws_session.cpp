@@ -22,7 +22,9 @@ ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<const ws_context> c
       close_timer_(ws_.get_executor()),
       message_budget_(context_->options.message_rate, limit_clock::now()) {}
 
-ws_session::~ws_session() = default;
+ws_session::~ws_session() {
+  if (counted_) context_->metrics->websocket_closed();
+}
 
 void ws_session::run(http::request<http::string_body> upgrade,
                      std::optional<caller_identity> caller, std::shared_ptr<void> connection_slot) {
@@ -54,6 +56,10 @@ void ws_session::run(http::request<http::string_body> upgrade,
 
 void ws_session::on_accept(beast::error_code ec) {
   if (ec) return finish();
+  if (context_->metrics) {
+    context_->metrics->websocket_opened();
+    counted_ = true;
+  }
   send(ws::connected_frame(now_ms()));
   read();
 }
@@ -220,6 +226,7 @@ void ws_session::overflow() {
   if (finished_) return;
   spdlog::warn("websocket client lags more than {} frames behind; closing it (last seq sent {})",
                context_->options.queue_limit, last_sent_seq_);
+  if (context_->metrics) context_->metrics->slow_consumer_dropped();
   queue_.clear();
   // The notice is rendered when it is written: a write still in flight may
   // raise the last seq this client got.

@@ -14,6 +14,7 @@
 #include "config/tokens.hpp"
 #include "messages/event_sink.hpp"
 #include "messages/interfaces.hpp"
+#include "metrics/node_metrics.hpp"
 #include "net/beast.hpp"
 #include "net/limits.hpp"
 
@@ -38,6 +39,7 @@ struct ws_context {
   /// Asked whether a caller may see a task before subscribing to it.
   engine_actor engine;
   caf::actor_system* system = nullptr;
+  std::shared_ptr<metrics::node_metrics> metrics;  // null: nothing counted
 };
 
 class ws_session : public event_sink, public std::enable_shared_from_this<ws_session> {
@@ -83,6 +85,7 @@ class ws_session : public event_sink, public std::enable_shared_from_this<ws_ses
   bool writing_ = false;                           // strand only
   bool close_after_write_ = false;                 // strand only
   bool finished_ = false;                          // strand only
+  bool counted_ = false;                           // in the open-connections gauge
   uint64_t last_sent_seq_ = 0;                     // strand only
   std::unordered_set<std::string> subscriptions_;  // strand only
   asio::steady_timer close_timer_;

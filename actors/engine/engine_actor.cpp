@@ -12,6 +12,7 @@
 #include "actors/store/totals.hpp"
 #include "actors/task/rollback.hpp"
 #include "actors/timer/timer_actor.hpp"
+#include "logging/structured.hpp"
 #include "messages/access.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
@@ -280,8 +281,9 @@ void resume_task(self_ptr self, const task_record& rec) {
   }
   recovered.results = rec.results;
   recovered.files = files_of(rec);
-  spdlog::info("task {}: resuming after restart (was {})", rec.current.id,
-               to_string(rec.current.status));
+  logging::log(spdlog::level::info, {{"task_id", rec.current.id}},
+               fmt::format("task {}: resuming after restart (was {})", rec.current.id,
+                           to_string(rec.current.status)));
   spawn_task_actor(self, rec.current, std::move(recovered));
 }
 
@@ -459,7 +461,9 @@ void fail_task(self_ptr self, const std::string& task_id, const std::string& rea
   if (rec == nullptr) return;
   task t = rec->current;
   if (!transition(t, task_status::failed, now_ms())) return;  // already ended
-  spdlog::error("task {}: failed in state {}: {}", task_id, to_string(rec->current.status), reason);
+  logging::log(spdlog::level::err, {{"task_id", task_id}},
+               fmt::format("task {}: failed in state {}: {}", task_id,
+                           to_string(rec->current.status), reason));
   t.result.present = true;
   t.result.success = false;
   t.result.errors.push_back(reason);

@@ -38,10 +38,15 @@ void commit_waiting(self_ptr self) {
   }
   st.waiting.erase(st.waiting.begin(), st.waiting.begin() + static_cast<std::ptrdiff_t>(count));
   st.committing = true;
+  auto handed_over = std::chrono::steady_clock::now();
   self->request(st.committer, caf::infinite, atoms::persist::value, std::move(batch))
       .then(
           [=](uint64_t) mutable {
             auto& st = self->state;
+            if (st.options.metrics) {
+              std::chrono::duration<double> took = std::chrono::steady_clock::now() - handed_over;
+              st.options.metrics->store_committed(waiters.size(), took.count());
+            }
             ++st.commits;
             st.changes += waiters.size();
             for (auto& w : waiters) w.deliver(st.commits);

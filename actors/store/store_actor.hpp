@@ -8,12 +8,14 @@
 
 #include "actors/store/sqlite_store.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/metrics_sink.hpp"
 
 namespace ce::store {
 
 struct group_commit_options {
   std::size_t max_batch = 512;                // change sets per transaction
   std::chrono::microseconds max_delay{2000};  // oldest waiting change at most this long
+  metrics_sink_ptr metrics;                   // null: nothing measured
 };
 
 struct store_state {

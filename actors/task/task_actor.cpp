@@ -18,6 +18,7 @@
 #include "actors/planner/planner_actor.hpp"
 #include "actors/safety/safety_monitor.hpp"
 #include "actors/verifier/verifier_actor.hpp"
+#include "logging/structured.hpp"
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -136,6 +137,19 @@ void arm_approval_expiry(self_ptr self) {
 
 /// Stops every child still running (steps, monitor), drops its deadlines and leaves.
 void finish(self_ptr self) {
+  const auto& t = self->state.current;
+  if (is_terminal(t.status)) {
+    auto duration_ms = t.completed_at - t.created_at;
+    if (self->state.runtime.metrics)
+      self->state.runtime.metrics->task_finished(t.type, t.status, duration_ms);
+    logging::log(spdlog::level::info,
+                 {{"task_id", t.id},
+                  {"user_id", t.user_id},
+                  {"type", to_string(t.type)},
+                  {"status", to_string(t.status)},
+                  {"duration_ms", duration_ms}},
+                 "task finished");
+  }
   self->state.execution_token = self->state.approval_token = 0;  // any on its way is stale
   self->send(self->state.runtime.timers, atoms::disarm::value, caf::actor_cast<task_actor>(self));
   for (auto& [addr, step] : self->state.running)
@@ -370,6 +384,8 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
   step->status = ok ? step_status::completed : step_status::failed;
   step->completed_at = result.completed_at ? result.completed_at : now_ms();
   step->duration_ms = step->completed_at - step->started_at;
+  if (self->state.runtime.metrics)
+    self->state.runtime.metrics->step_finished(step->action, ok, step->duration_ms);
   if (ok)
     self->state.scheduler->mark_completed(step_id);
   else
@@ -876,7 +892,9 @@ task_actor::behavior_type task_behavior(task_actor::stateful_pointer<task_state>
       what = e.what();
     } catch (...) {
     }
-    spdlog::error("task {}: internal error in the task actor: {}", self->state.current.id, what);
+    logging::log(
+        spdlog::level::err, {{"task_id", self->state.current.id}},
+        fmt::format("task {}: internal error in the task actor: {}", self->state.current.id, what));
     if (can_transition(self->state.current.status, task_status::failed)) {
       auto& t = self->state.current;
       t.result.present = true;

@@ -16,6 +16,7 @@
 #include "actors/task/step_scheduler.hpp"
 #include "messages/ids.hpp"
 #include "messages/interfaces.hpp"
+#include "messages/metrics_sink.hpp"
 #include "messages/shared.hpp"
 
 namespace ce::tasks {
@@ -30,6 +31,7 @@ struct task_runtime {
   task_logic::retry_policy retry;                          // transient step failures
   caf::timespan approval_timeout{std::chrono::hours(24)};  // then the task ends cancelled
   timer_actor timers;                                      // long deadlines (the execution timeout)
+  metrics_sink_ptr metrics;                                // null: nothing measured
 };
 
 /// Where a task actor restarted after a crash picks up.

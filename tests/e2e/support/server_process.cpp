@@ -67,8 +67,8 @@ std::vector<std::string> child_environment(const std::map<std::string, std::stri
 
 /// posix_spawn with stdout/stderr redirected as given by the file actions.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            posix_spawn_file_actions_t* actions) {
-  std::string binary = core_engine_binary();
+            posix_spawn_file_actions_t* actions, std::string binary = {}) {
+  if (binary.empty()) binary = core_engine_binary();
   if (::access(binary.c_str(), X_OK) != 0)
     throw std::runtime_error("core-engine binary not found or not executable at '" + binary +
                              "' (build target core-engine or set CORE_ENGINE_BINARY)");
@@ -134,6 +134,12 @@ std::string core_engine_binary() {
   if (const char* from_env = std::getenv("CORE_ENGINE_BINARY"); from_env && *from_env)
     return from_env;
   return CE_CORE_ENGINE_BINARY;
+}
+
+std::string core_engine_cli_binary() {
+  if (const char* from_env = std::getenv("CORE_ENGINE_CLI_BINARY"); from_env && *from_env)
+    return from_env;
+  return CE_CORE_ENGINE_CLI_BINARY;
 }
 
 std::optional<listening_ports> parse_listening_line(const std::string& line) {
@@ -274,7 +280,8 @@ void server_process::shut_down() {
 }
 
 run_result run_to_exit(const std::vector<std::string>& args,
-                       const std::map<std::string, std::string>& env, milliseconds deadline) {
+                       const std::map<std::string, std::string>& env, milliseconds deadline,
+                       const std::string& binary) {
   auto root = make_temp_dir();
   auto out_path = root + "/stdout.log";
   auto err_path = root + "/stderr.log";
@@ -288,7 +295,7 @@ run_result run_to_exit(const std::vector<std::string>& args,
   auto started = clock_type::now();
   pid_t pid = -1;
   try {
-    pid = spawn(args, env, &actions);
+    pid = spawn(args, env, &actions, binary);
   } catch (...) {
     posix_spawn_file_actions_destroy(&actions);
     std::filesystem::remove_all(root);

@@ -95,12 +95,17 @@ struct run_result {
   std::string err;
 };
 
-/// Runs the binary with exactly `args` (no harness flags) and waits up to
-/// `deadline` for it to exit; a process still running then is killed and
-/// reported with exited == false.
+/// Runs the binary (`binary`, default core-engine) with exactly `args` (no
+/// harness flags) and waits up to `deadline` for it to exit; a process still
+/// running then is killed and reported with exited == false.
 run_result run_to_exit(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env = {},
-                       std::chrono::milliseconds deadline = std::chrono::seconds(10));
+                       std::chrono::milliseconds deadline = std::chrono::seconds(10),
+                       const std::string& binary = {});
+
+/// Path of the command-line client: $CORE_ENGINE_CLI_BINARY, else the path
+/// CMake knew at configure time.
+std::string core_engine_cli_binary();
 
 /// A TCP port that was free a moment ago on 127.0.0.1 (for tests that must
 /// name a port themselves).
