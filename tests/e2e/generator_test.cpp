@@ -162,6 +162,21 @@ TEST_CASE("503s and dropped connections are retried, then the call succeeds", "[
   CHECK(health.at("failures").to_number<int64_t>() == 0);
 }
 
+TEST_CASE("a transient failure the client gave up on is retried by the task's step policy",
+          "[e2e][generator]") {
+  fake_generator fake;
+  engine e(remote_options(fake, {"--generator-attempts", "1", "--step-attempts", "3"}));
+  fake.control("503", 2);
+  auto done = run_to_end(e.client, task_body("aws", "development", {"vpc"}));
+  INFO(json::serialize(done));
+  CHECK(text(done.at("task"), "status") == "completed");
+  auto retries = events_of(e.client, text(done.at("task"), "id"), "step_retrying");
+  REQUIRE(retries.size() == 2);
+  CHECK(text(retries[0].at("data"), "step_id") == "generate_vpc");
+  CHECK(text(retries[0].at("data"), "error").find("HTTP 503") != std::string::npos);
+  CHECK(fake.calls(render_path) == 3);
+}
+
 TEST_CASE("a service slower than the attempt timeout fails the step with the timeout named",
           "[e2e][generator]") {
   fake_generator fake("slow", 2000);
