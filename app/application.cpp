@@ -29,6 +29,7 @@
 #include "messages/clock.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_registry.hpp"
+#include "net/generator_service.hpp"
 #include "net/http_session.hpp"
 #include "net/rest_api.hpp"
 
@@ -220,6 +221,8 @@ void application::wire_up_actors() {
     engine_ = engine_actor{};
     events_ = event_log_actor{};
     bus_ = event_bus_actor{};
+    generator_actor_ = generator_actor{};
+    generator_.reset();
     system_.reset();
   });
   auto stop_actor = [this](std::string what, caf::actor_addr who) {
@@ -257,6 +260,28 @@ void application::wire_up_actors() {
   stop_actor("the event log", events_.address());
   auto runtime = runtime_from(settings_, node_id_, artifacts_root_);
   runtime.task.metrics = metrics_;
+  if (!settings_.generator_service_url.empty()) {
+    net::generator_client_options o;
+    o.base_url = settings_.generator_service_url;
+    o.connect_timeout = std::chrono::milliseconds(settings_.generator_connect_timeout_ms);
+    o.attempt_timeout = std::chrono::milliseconds(settings_.generator_timeout_ms);
+    o.max_attempts = settings_.generator_attempts;
+    o.backoff_base = std::chrono::milliseconds(settings_.generator_backoff_ms);
+    o.backoff_max = std::chrono::milliseconds(settings_.generator_backoff_max_ms);
+    o.breaker_failures = settings_.generator_breaker_failures;
+    o.breaker_cool_down = std::chrono::milliseconds(settings_.generator_breaker_cooldown_ms);
+    o.max_connections = settings_.generator_max_connections;
+    generator_ = std::make_shared<net::generator_client>(o);
+    generator_actor_ = system_->spawn(net::generator_service_behavior, generator_);
+    stop_actor("the generator service client", generator_actor_.address());
+    runtime.task.generator.service = generator_actor_;
+    runtime.task.generator.fallback_builtin = settings_.generator_fallback == "builtin";
+    // The client gives up on its own after its attempts; a step waits a little longer,
+    // so that the client's answer, not a request timeout, says what went wrong.
+    runtime.task.generator.call_timeout =
+        (o.attempt_timeout + o.backoff_max) * o.max_attempts + std::chrono::seconds(5);
+    spdlog::info("generator service {} (fallback {})", o.base_url, settings_.generator_fallback);
+  }
   engine_ = system_->spawn(engine::engine_behavior, events_, store_handle, reader,
                            std::move(runtime), recovered_);
   recovered_.reset();
@@ -271,6 +296,8 @@ caf::error application::start_listeners() {
     options.per_token = std::make_shared<net::rate_limiter>(settings_.max_requests_per_token);
   if (settings_.max_requests_per_ip > 0)
     options.per_ip = std::make_shared<net::rate_limiter>(settings_.max_requests_per_ip);
+  options.generator = generator_;
+  options.generator_fallback_builtin = settings_.generator_fallback == "builtin";
   options.legacy = settings_.legacy_api;
   options.allow_fault_injection = settings_.allow_fault_injection;
   options.wait_timeout = std::chrono::seconds(settings_.wait_timeout_s);

@@ -22,6 +22,7 @@
 #include "messages/interfaces.hpp"
 #include "metrics/node_metrics.hpp"
 #include "net/beast.hpp"
+#include "net/generator_client.hpp"
 #include "net/listener.hpp"
 
 namespace ce::app {
@@ -68,6 +69,10 @@ class application {
   engine_actor engine_;
   event_log_actor events_;
   event_bus_actor bus_;
+  // The Generator Service when configured: a libcurl client on its own thread, and the
+  // actor steps ask. Null: the built-in generator.
+  std::shared_ptr<net::generator_client> generator_;
+  generator_actor generator_actor_;
   std::shared_ptr<net::listener> http_listener_, ws_listener_;
 };
 

@@ -281,6 +281,36 @@ const std::vector<option_spec>& option_table() {
       option("engine", "generator-service-url", &s::generator_service_url,
              "Generator Service base URL; empty = the built-in templates", empty_or_http_url(),
              "GENERATOR_SERVICE_URL", "\"http://localhost:3003\""),
+      option("engine", "generator-fallback", &s::generator_fallback,
+             "After a failed Generator Service call: 'none' fails the step, 'builtin' uses the "
+             "built-in generator and records that it did in the step's logs, outputs and events",
+             one_of({"none", "builtin"})),
+      option("engine", "generator-connect-timeout-ms", &s::generator_connect_timeout_ms,
+             "Generator Service: longest TCP connect in ms", between<int64_t>(1, 600000)),
+      option("engine", "generator-timeout-ms", &s::generator_timeout_ms,
+             "Generator Service: longest attempt of a call in ms, connect included",
+             between<int64_t>(1, 600000)),
+      option("engine", "generator-attempts", &s::generator_attempts,
+             "Generator Service: attempts per call on connection errors, timeouts, 5xx and 429 "
+             "(other 4xx, success:false and malformed answers are not retried)",
+             between(1, 20)),
+      option("engine", "generator-backoff-ms", &s::generator_backoff_ms,
+             "Generator Service: first retry backoff in ms; doubles per attempt, with jitter",
+             between<int64_t>(1, 60000)),
+      option("engine", "generator-backoff-max-ms", &s::generator_backoff_max_ms,
+             "Generator Service: longest retry backoff in ms, from --generator-backoff-ms to "
+             "600000"),
+      option("engine", "generator-breaker-failures", &s::generator_breaker_failures,
+             "Generator Service: failed attempts in a row that open the circuit breaker",
+             at_least(1)),
+      option("engine", "generator-breaker-cooldown-ms", &s::generator_breaker_cooldown_ms,
+             "Generator Service: how long in ms an open breaker fails calls fast before it lets "
+             "a probe through",
+             at_least<int64_t>(1)),
+      option("engine", "generator-max-connections", &s::generator_max_connections,
+             "Generator Service: connections at once, kept alive and reused; more calls wait "
+             "for one",
+             between(1, 1024)),
       option("engine", "wait-timeout", &s::wait_timeout_s,
              "Longest time in seconds an execute?wait=true answer waits",
              at_least<int64_t>(1, "second")),
@@ -364,6 +394,9 @@ std::vector<std::string> validate(const settings& s) {
                         "127.0.0.1 or ::1, or pass --insecure to accept that");
   if (s.retry_max_ms < s.retry_base_ms || s.retry_max_ms > 600000)
     errors.emplace_back("--retry-max-ms must be between --retry-base-ms and 600000");
+  if (s.generator_backoff_max_ms < s.generator_backoff_ms || s.generator_backoff_max_ms > 600000)
+    errors.emplace_back(
+        "--generator-backoff-max-ms must be between --generator-backoff-ms and 600000");
   return errors;
 }
 

@@ -47,8 +47,17 @@ struct settings {
   std::string node_id;    // empty: derived from host name and port
   int actor_threads = 0;  // 0: CAF default (one per core)
   std::string deployment_driver = "simulated";
-  std::string generator_service_url;  // empty: the built-in generator
-  int64_t wait_timeout_s = 300;       // longest ?wait=true / legacy execute answer
+  std::string generator_service_url;        // empty: the built-in generator
+  std::string generator_fallback = "none";  // none | builtin (after a failed call, recorded)
+  int64_t generator_connect_timeout_ms = 1000;
+  int64_t generator_timeout_ms = 10000;  // one attempt, connect included
+  int generator_attempts = 3;            // per call; connection errors, timeouts, 5xx, 429
+  int64_t generator_backoff_ms = 100;    // first retry backoff; doubles, with jitter
+  int64_t generator_backoff_max_ms = 2000;
+  int generator_breaker_failures = 5;            // failed attempts in a row that open the breaker
+  int64_t generator_breaker_cooldown_ms = 5000;  // then one probe may go
+  int generator_max_connections = 16;            // to the service at once
+  int64_t wait_timeout_s = 300;                  // longest ?wait=true / legacy execute answer
   // -- safety policy
   double cost_limit_usd = 10000;
   bool production_requires_approval = true;

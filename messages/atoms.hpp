@@ -50,6 +50,9 @@ using pre_check = caf::atom_constant<caf::atom("pre_check")>;
 using post_check = caf::atom_constant<caf::atom("post_check")>;
 using progress = caf::atom_constant<caf::atom("progress")>;
 using run_step = caf::atom_constant<caf::atom("run_step")>;
+// executor step -> generator service client; its HTTP thread -> client actor
+using generator_call = caf::atom_constant<caf::atom("gen_call")>;
+using generator_done = caf::atom_constant<caf::atom("gen_done")>;
 using verify = caf::atom_constant<caf::atom("verify")>;
 // safety monitor -> task actor
 using violation = caf::atom_constant<caf::atom("violation")>;

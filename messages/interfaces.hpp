@@ -15,6 +15,7 @@
 #include "messages/atoms.hpp"
 #include "messages/domain.hpp"
 #include "messages/event_sink.hpp"
+#include "messages/generator.hpp"
 #include "messages/protocol.hpp"
 
 namespace ce {
@@ -220,6 +221,13 @@ using safety_monitor_actor = caf::typed_actor<
     /// The three post-execution checks, on the files the task produced.
     caf::replies_to<atoms::post_check, shared<plan>, std::vector<execution_result>,
                     verification_result, shared<workspace>>::with<safety_report>>;
+
+/// The Generator Service's client actor (net/generator_service): answers a call once
+/// libcurl is done with it, retries included. Identical calls of one task are made once.
+using generator_actor = caf::typed_actor<
+    caf::replies_to<atoms::generator_call, generator_request>::with<generator_reply>,
+    /// From the client's own HTTP thread: the call with this key is done.
+    caf::reacts_to<atoms::generator_done, std::string, generator_reply>>;
 
 /// Child: runs one plan step, then exits. Answers its result and the files it wrote.
 using step_actor = caf::typed_actor<caf::replies_to<atoms::run_step, step_job>::with<step_outcome>>;

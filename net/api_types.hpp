@@ -12,6 +12,7 @@
 #include "messages/domain.hpp"
 #include "messages/requirements.hpp"
 #include "net/beast.hpp"
+#include "net/generator_client.hpp"
 #include "net/limits.hpp"
 
 namespace ce::net {
@@ -46,6 +47,9 @@ struct api_options {
   std::shared_ptr<const config::token_table> tokens;  // null or empty: the open node
   std::shared_ptr<rate_limiter> per_token;  // requests per second per token (null: no limit)
   std::shared_ptr<rate_limiter> per_ip;     // requests per second per client address
+  /// Null: the built-in generator. Its health shows in /ready and /api/statistics.
+  std::shared_ptr<const generator_client> generator;
+  bool generator_fallback_builtin = false;
   std::chrono::milliseconds call_timeout{std::chrono::seconds(30)};
   /// What is wrong with a context's components (the planner's catalog); checked at create.
   std::function<std::vector<field_error>(const task_context&)> check_components;

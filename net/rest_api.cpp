@@ -253,14 +253,48 @@ void rest_api::health(const api_request&, const std::vector<std::string>&, respo
   reply(std::move(r));
 }
 
+namespace {
+
+/// Where templates come from and, for the Generator Service, how it is doing.
+json::object generator_health_json(const api_options& options) {
+  json::object out;
+  if (!options.generator) {
+    out["mode"] = "builtin";
+    return out;
+  }
+  auto h = options.generator->health();
+  out["mode"] = "remote";
+  out["url"] = h.url;
+  out["fallback"] = options.generator_fallback_builtin ? "builtin" : "none";
+  out["breaker"] = h.breaker;
+  out["last_error"] = h.last_error.empty() ? json::value(nullptr) : json::value(h.last_error);
+  out["last_error_at"] =
+      h.last_error_at_ms ? json::value(iso8601(h.last_error_at_ms)) : json::value(nullptr);
+  out["latency_ms"] = h.last_latency_ms < 0 ? json::value(nullptr) : json::value(h.last_latency_ms);
+  out["calls"] = h.calls;
+  out["attempts"] = h.attempts;
+  out["retries"] = h.retries;
+  out["failures"] = h.failures;
+  out["short_circuited"] = h.short_circuited;
+  out["connections_opened"] = h.connections_opened;
+  return out;
+}
+
+}  // namespace
+
 void rest_api::ready(const api_request&, const std::vector<std::string>&, responder& reply) const {
-  // Ready once the engine answers: a live round trip, not a flag.
+  // Ready once the engine answers: a live round trip, not a flag. The Generator Service's
+  // health is reported, not required: with its breaker open, tasks fail (or fall back)
+  // with a clear message while everything else is served.
   actor_call(
       system_, engine_, options_.call_timeout,
-      [reply](const engine_statistics&) {
+      [reply, options = options_](const engine_statistics&) {
         api_response r;
-        r.body =
-            codec::serialize(json::object{{"status", "ready"}, {"timestamp", iso8601(now_ms())}});
+        json::object body{{"status", "ready"}, {"timestamp", iso8601(now_ms())}};
+        json::object dependencies;
+        dependencies["generator_service"] = generator_health_json(options);
+        body["dependencies"] = std::move(dependencies);
+        r.body = codec::serialize(body);
         reply(std::move(r));
       },
       [reply, options = options_](caf::error&) {
@@ -692,6 +726,7 @@ void rest_api::statistics(const api_request& req, const std::vector<std::string>
                   {"uptime", static_cast<double>(now - s.started_at) / 1000.0},
                   {"node_id", s.node_id},
                   {"timestamp", iso8601(now)}};
+              data["generator_service"] = generator_health_json(options);
               reply(ok(std::move(data)));
             },
             error, atoms::count_subscribers::value);

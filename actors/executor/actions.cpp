@@ -14,6 +14,7 @@
 #include "actors/executor/best_practices.hpp"
 #include "actors/executor/docs.hpp"
 #include "actors/executor/hcl_check.hpp"
+#include "actors/executor/remote_generation.hpp"
 #include "actors/executor/rendering.hpp"
 #include "actors/executor/templates.hpp"
 #include "actors/planner/catalog.hpp"
@@ -189,6 +190,27 @@ std::string step_component(const plan_step& step) {
   return {};
 }
 
+/// A failed call to the Generator Service: the step fails with it (its task retries it
+/// when the failure is transient), or, with --generator-fallback builtin, the built-in
+/// generator takes over and says so in the step's logs and outputs.
+json::object remote_call_failed(const action_input& in, result_builder& out,
+                                const generator_reply& reply, const std::string& what) {
+  std::string reason = "the generator service failed to " + what + ": " + reply.error;
+  if (!in.remote->fallback_builtin)
+    throw action_failure{reply.transient ? "generator_unavailable" : "generator_failed", reason,
+                         json::object{{"transient", reply.transient},
+                                      {"attempts", reply.attempts},
+                                      {"http_status", reply.http_status}}};
+  out.log(log_level::warn,
+          reason + "; the built-in generator takes over (--generator-fallback builtin)",
+          {{"fallback", "builtin"}});
+  return {{"generator", "builtin"}, {"fallback", true}, {"fallback_reason", reason}};
+}
+
+void remote_component(const action_input& in, result_builder& out, const std::string& component);
+void builtin_component(const action_input& in, result_builder& out, const std::string& component,
+                       json::object provenance);
+
 void generate_component(const action_input& in, result_builder& out) {
   const auto component = step_component(*in.step);
   const auto provider = in.context->provider;
@@ -199,6 +221,51 @@ void generate_component(const action_input& in, result_builder& out) {
         "unknown_component",
         "no " + std::string(to_string(provider)) + " template for component '" + component + "'",
         nullptr};
+  if (in.remote)
+    remote_component(in, out, component);
+  else
+    builtin_component(in, out, component, {{"generator", "builtin"}});
+}
+
+void remote_component(const action_input& in, result_builder& out, const std::string& component) {
+  const auto template_id = remote_template_id(in.context->provider, component);
+  const auto& reply = in.remote->replies.at(0);
+  if (!reply.ok) {
+    auto provenance = remote_call_failed(in, out, reply, "render " + template_id);
+    builtin_component(in, out, component, std::move(provenance));
+    return;
+  }
+  auto outputs_file = render_checked_outputs(*in.context, in.req);
+  auto bound = bind_remote_component(component, template_id, reply.data, *in.context, in.req,
+                                     outputs_file->report.outputs);
+  if (!bound.ok) throw action_failure{bound.error_code, bound.error, bound.details};
+  auto report = check_hcl(bound.content);
+  const std::string name = component + ".tf";
+  const auto& written = out.write(
+      name, make_file(artifact_type::terraform, shared<std::string>(std::move(bound.content))));
+  auto resources = declared_resources(report);
+  json::object bindings;
+  for (const auto& b : bound.bindings) bindings[b.name] = b.source;
+  out.log(log_level::info,
+          "rendered " + std::to_string(resources.size()) + " resources for " + component +
+              " with the generator service's template " + template_id,
+          {{"template_id", template_id},
+           {"latency_ms", reply.latency_ms},
+           {"attempts", reply.attempts}});
+  out.outputs({{"component", component},
+               {"code_size", written.size},
+               {"artifact_id", written.id},
+               {"file", name},
+               {"resources", string_array(resources)},
+               {"resource_count", resources.size()},
+               {"generator", "remote"},
+               {"template_id", template_id},
+               {"bound_variables", std::move(bindings)}});
+}
+
+void builtin_component(const action_input& in, result_builder& out, const std::string& component,
+                       json::object provenance) {
+  const auto provider = in.context->provider;
   auto rendered = render_checked_component(provider, component, *in.context, in.req);
   if (!rendered->refused.empty())
     throw action_failure{"invalid_requirements", rendered->refused, nullptr};
@@ -216,12 +283,14 @@ void generate_component(const action_input& in, result_builder& out) {
   auto resources = declared_resources(report);
   out.log(log_level::info,
           "rendered " + std::to_string(resources.size()) + " resources for " + component);
-  out.outputs({{"component", component},
-               {"code_size", written.size},
-               {"artifact_id", written.id},
-               {"file", file.name},
-               {"resources", string_array(resources)},
-               {"resource_count", resources.size()}});
+  json::object outputs{{"component", component},
+                       {"code_size", written.size},
+                       {"artifact_id", written.id},
+                       {"file", file.name},
+                       {"resources", string_array(resources)},
+                       {"resource_count", resources.size()}};
+  for (auto& [key, value] : provenance) outputs[key] = std::move(value);
+  out.outputs(outputs);
 }
 
 /// The workspace's .tf files; a failure when there are none.
@@ -266,6 +335,44 @@ void validate_generated_code(const action_input& in, result_builder& out) {
                {"resources_count", resource_count}});
 }
 
+/// The components whose configuration the Generator Service's rules look at.
+std::vector<std::string> remote_practice_components(const action_input& in) {
+  std::vector<std::string> out;
+  for (const auto& c : in.context->components)
+    if (has_template(in.context->provider, c)) out.push_back(c);
+  return out;
+}
+
+/// The service's analysis and autofix of each component, next to our own rules' outputs.
+void remote_practices(const action_input& in, result_builder& out, json::object& outputs) {
+  auto components = remote_practice_components(in);
+  json::object per_component;
+  for (size_t i = 0; i < components.size(); ++i) {
+    const auto& analyze = in.remote->replies.at(2 * i);
+    const auto& autofix = in.remote->replies.at(2 * i + 1);
+    for (const auto* reply : {&analyze, &autofix}) {
+      if (reply->ok) continue;
+      auto provenance = remote_call_failed(
+          in, out, *reply,
+          std::string(reply == &analyze ? "analyze" : "autofix") + " " + components[i]);
+      for (auto& [key, value] : provenance) outputs[key] = std::move(value);
+      return;  // our own rules' results stand alone, recorded as a fallback
+    }
+    std::string error;
+    auto summary = remote_practices_summary(components[i], analyze.data, autofix.data, error);
+    if (!summary) throw action_failure{"invalid_response", error, nullptr};
+    out.log(
+        log_level::info,
+        "generator service: " + components[i] + ": " +
+            std::to_string(summary->at("violations").as_array().size()) + " violations, " +
+            std::to_string(summary->at("applied_fixes").as_array().size()) + " fixes applied, " +
+            std::to_string(summary->at("violations_remaining").as_array().size()) + " remaining");
+    per_component[components[i]] = std::move(*summary);
+  }
+  outputs["generator"] = "remote";
+  outputs["remote_best_practices"] = std::move(per_component);
+}
+
 void best_practices_action(const action_input& in, result_builder& out) {
   const auto& files = terraform_workspace(in);
   auto memoized = checked_best_practices(files, *in.context, in.req);
@@ -295,14 +402,16 @@ void best_practices_action(const action_input& in, result_builder& out) {
   const auto fixed = autofix ? outcome.fixes.size() : 0;
   const double compliance_score =
       found == 0 ? 100.0 : 100.0 * static_cast<double>(fixed) / static_cast<double>(found);
-  out.outputs({{"violations_found", found},
-               {"violations_fixed", fixed},
-               {"autofix", autofix},
-               {"compliance_score", std::round(compliance_score * 10) / 10},
-               {"fixes", std::move(fixes)},
-               {"fixed_count", outcome.fixes.size()},
-               {"unresolved", string_array(outcome.unresolved)},
-               {"changed_files", std::move(changed)}});
+  json::object outputs{{"violations_found", found},
+                       {"violations_fixed", fixed},
+                       {"autofix", autofix},
+                       {"compliance_score", std::round(compliance_score * 10) / 10},
+                       {"fixes", std::move(fixes)},
+                       {"fixed_count", outcome.fixes.size()},
+                       {"unresolved", string_array(outcome.unresolved)},
+                       {"changed_files", std::move(changed)}};
+  if (in.remote) remote_practices(in, out, outputs);
+  out.outputs(outputs);
 }
 
 enum class driver_operation { plan, apply, verify, destroy };
@@ -436,6 +545,24 @@ json::object summary_outputs(const std::vector<execution_result>& results) {
       if (auto* v = outputs.get_object().if_contains(key)) summary[key] = *v;
   }
   return summary;
+}
+
+std::vector<generator_request> remote_calls(const action_input& in, const std::string& task_id) {
+  std::vector<generator_request> calls;
+  if (!in.step || !in.context) return calls;
+  if (in.step->action == "generate_component") {
+    auto component = step_component(*in.step);
+    if (component.empty() || !has_template(in.context->provider, component)) return calls;
+    calls.push_back({task_id, "/api/templates/render",
+                     render_request_body(in.context->provider, component, *in.context, in.req)});
+  } else if (in.step->action == "apply_best_practices") {
+    for (const auto& component : remote_practice_components(in)) {
+      auto body = best_practice_request_body(component, *in.context, in.req);
+      calls.push_back({task_id, "/api/best-practices/analyze", body});
+      calls.push_back({task_id, "/api/best-practices/autofix", std::move(body)});
+    }
+  }
+  return calls;
 }
 
 step_outcome run_action(const action_input& in) {

@@ -9,10 +9,17 @@
 
 #include "actors/executor/deployment_driver.hpp"
 #include "messages/domain.hpp"
+#include "messages/generator.hpp"
 #include "messages/protocol.hpp"
 #include "messages/requirements.hpp"
 
 namespace ce::executor {
+
+/// The Generator Service's answers to the calls remote_calls named, in that order.
+struct remote_answers {
+  std::vector<generator_reply> replies;
+  bool fallback_builtin = false;  // a failed call hands over to the built-in generator
+};
 
 /// Everything one step's action needs.
 struct action_input {
@@ -29,7 +36,15 @@ struct action_input {
   deployment_driver* driver = nullptr;
   std::string result_id;  // id for the execution_result
   std::function<std::string()> next_artifact_id;
+  /// Null: the built-in generator. Else generate_component renders and
+  /// apply_best_practices analyzes with these answers of the Generator Service.
+  const remote_answers* remote = nullptr;
 };
+
+/// The calls to the Generator Service the step's action makes when one is configured:
+/// generate_component renders its template, apply_best_practices analyzes and autofixes
+/// each component; empty for the other actions.
+std::vector<generator_request> remote_calls(const action_input&, const std::string& task_id);
 
 /// Runs the step's action and returns its result with the files it wrote. Expected failures
 /// (invalid code, driver failure, unknown action, a file a driver cannot write) come back as

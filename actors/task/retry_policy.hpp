@@ -28,13 +28,21 @@ inline bool reaches_outside(const plan_step& step) {
          step.action.compare(step.action.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+/// True for the actions that call the Generator Service when one is configured.
+inline bool may_call_generator(const plan_step& step) {
+  return step.action == "generate_component" || step.action == "apply_best_practices";
+}
+
 /// The policy of one step's action. Deployment actions reach outside the node
 /// (a cloud API, a process) and take the node's policy; every other action is
 /// deterministic, so running it again cannot help: one attempt. A plan step
-/// may set its own limit with parameters {"retry": {"max_attempts": N}}.
-inline retry_policy policy_for(const plan_step& step, const retry_policy& node_policy) {
+/// may set its own limit with parameters {"retry": {"max_attempts": N}}. With a remote
+/// generator, the steps that call it reach outside too and take the node's policy.
+inline retry_policy policy_for(const plan_step& step, const retry_policy& node_policy,
+                               bool remote_generator = false) {
   retry_policy policy = node_policy;
-  if (!reaches_outside(step)) policy.max_attempts = 1;
+  if (!reaches_outside(step) && !(remote_generator && may_call_generator(step)))
+    policy.max_attempts = 1;
   boost::system::error_code ec;
   auto parameters = boost::json::parse(step.parameters.text, ec);
   if (!ec && parameters.is_object())

@@ -290,8 +290,8 @@ void roll_back_next(self_ptr self) {
   job.workspace_dir = workspace_dir(self);
   job.completed = st.results;
   job.result_id = st.ids.next("exec");
-  auto child =
-      self->spawn<caf::monitored + caf::detached>(executor::step_behavior, st.runtime.driver);
+  auto child = self->spawn<caf::monitored + caf::detached>(executor::step_behavior,
+                                                           st.runtime.driver, st.runtime.generator);
   auto action = undo.action;
   auto started_at = now_ms();
   // The undo's result is stored with its event, so a later rollback (or
@@ -360,7 +360,8 @@ bool is_transient(const execution_result& result) {
 bool retry_later(self_ptr self, const plan_step& step, const execution_result& result) {
   auto& st = self->state;
   int attempt = st.attempts[step.id];
-  auto policy = task_logic::policy_for(step, st.runtime.retry);
+  auto policy =
+      task_logic::policy_for(step, st.runtime.retry, st.runtime.generator.service != nullptr);
   if (!task_logic::should_retry(policy, attempt, is_transient(result))) return false;
   auto delay = task_logic::backoff_delay(policy, attempt, st.rng);
   emit(self, "step_retrying",
@@ -400,6 +401,12 @@ void on_step_result(self_ptr self, const std::string& step_id, execution_result 
                     {"artifacts", names}};
   if (!step->component.empty()) data["component"] = step->component;
   if (!ok) data["error"] = result.error.message;
+  // Where generated code came from belongs in the stream too: a fallback to the
+  // built-in generator is never silent.
+  if (result.outputs.text.find("\"generator\"") != std::string::npos)
+    if (auto outputs = codec::to_json(result.outputs); outputs.is_object())
+      for (auto key : {"generator", "template_id", "fallback", "fallback_reason"})
+        if (auto* v = outputs.get_object().if_contains(key)) data[key] = *v;
   // The result and its event share one commit: after a crash, a step the
   // stream called completed has its result (and artifacts) on record.
   event finished;
@@ -474,10 +481,11 @@ void launch_step(self_ptr self, const std::string& step_id) {
 
   // Deployment steps may run an external process for minutes: they get their
   // own thread, so a slow or hung one never holds up other tasks' actors.
-  auto child =
-      task_logic::reaches_outside(*step)
-          ? self->spawn<caf::monitored + caf::detached>(executor::step_behavior, st.runtime.driver)
-          : self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver);
+  auto child = task_logic::reaches_outside(*step)
+                   ? self->spawn<caf::monitored + caf::detached>(
+                         executor::step_behavior, st.runtime.driver, st.runtime.generator)
+                   : self->spawn<caf::monitored>(executor::step_behavior, st.runtime.driver,
+                                                 st.runtime.generator);
   st.running[child.address()] = {step_id, caf::actor_cast<caf::actor>(child)};
   step_job job;
   job.the_plan = st.executing_plan;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/executor/step_actor.hpp"
 #include "actors/safety/safety_checks.hpp"
 #include "actors/task/retry_policy.hpp"
 #include "actors/task/step_scheduler.hpp"
@@ -26,6 +27,7 @@ struct task_runtime {
   std::string artifacts_root;  // <data-dir>/artifacts; each task writes below <root>/<task id>
   safety::safety_policy policy;
   std::string driver = "simulated";
+  executor::generator_link generator;  // remote template rendering and best practices
   std::chrono::milliseconds child_timeout{std::chrono::minutes(10)};  // planner, verifier
   caf::timespan step_timeout{std::chrono::minutes(10)};    // one attempt of a step; then killed
   task_logic::retry_policy retry;                          // transient step failures

@@ -226,3 +226,20 @@ TEST_CASE("limits are off by default and may not be negative", "[config][limits]
   CHECK(r.message.find("--ws-message-rate") != std::string::npos);
   CHECK(r.message.find("--max-connections must") != std::string::npos);
 }
+
+TEST_CASE("the Generator Service's options are checked with the others", "[config]") {
+  fake_env.clear();
+  auto r = load({"--generator-fallback", "silent", "--generator-attempts", "0",
+                 "--generator-backoff-ms", "500", "--generator-backoff-max-ms", "100"},
+                lookup);
+  REQUIRE(r.should_exit);
+  CHECK(r.exit_code == 2);
+  CHECK(r.message.find("--generator-fallback must be one of none, builtin") != std::string::npos);
+  CHECK(r.message.find("--generator-attempts must be between 1 and 20") != std::string::npos);
+  CHECK(r.message.find("--generator-backoff-max-ms must be between --generator-backoff-ms") !=
+        std::string::npos);
+  auto ok = load({"--generator-fallback", "builtin"}, lookup);
+  CHECK_FALSE(ok.should_exit);
+  CHECK(ok.values.generator_fallback == "builtin");
+  CHECK(ok.values.generator_attempts == 3);
+}
