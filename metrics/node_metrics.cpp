@@ -164,8 +164,40 @@ void node_metrics::slow_consumer_dropped() {
   slow_consumers_.Increment();
 }
 
-std::string node_metrics::exposition(const engine_statistics* figures) const {
+std::string node_metrics::exposition(const engine_statistics* figures,
+                                     const generator_health* generator) const {
   auto families = registry_->Collect();
+  if (generator) {
+    // The client keeps its own counts; they are read here, at scrape time.
+    auto breaker = gauge_family("core_engine_generator_breaker_state",
+                                "Generator Service circuit breaker: 1 for the state it is in");
+    for (const char* state : {"closed", "open", "half_open"})
+      add_sample(breaker, generator->breaker == state ? 1.0 : 0.0, "state", state);
+    auto latency = gauge_family("core_engine_generator_last_latency_seconds",
+                                "Latency of the last answered Generator Service attempt");
+    if (generator->last_latency_ms >= 0)
+      add_sample(latency, static_cast<double>(generator->last_latency_ms) / 1000.0);
+    families.push_back(std::move(breaker));
+    families.push_back(std::move(latency));
+    const std::pair<const char*, std::pair<const char*, uint64_t>> counts[] = {
+        {"core_engine_generator_calls_total", {"Generator Service calls made", generator->calls}},
+        {"core_engine_generator_attempts_total",
+         {"Generator Service HTTP attempts, retries included", generator->attempts}},
+        {"core_engine_generator_retries_total", {"Generator Service retries", generator->retries}},
+        {"core_engine_generator_failures_total",
+         {"Generator Service calls that failed after their retries", generator->failures}},
+        {"core_engine_generator_short_circuited_total",
+         {"Generator Service calls refused by the open breaker", generator->short_circuited}},
+        {"core_engine_generator_connections_opened_total",
+         {"TCP connections opened to the Generator Service", generator->connections_opened}},
+    };
+    for (const auto& [name, help_and_value] : counts) {
+      auto family = gauge_family(name, help_and_value.first);
+      family.type = prom::MetricType::Counter;
+      add_sample(family, static_cast<double>(help_and_value.second));
+      families.push_back(std::move(family));
+    }
+  }
   if (figures) {
     // Read from the engine at scrape time: nothing on the hot path keeps them.
     auto by_status = gauge_family("core_engine_tasks", "Tasks the node holds, by status");

@@ -16,6 +16,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "messages/generator.hpp"
 #include "messages/metrics_sink.hpp"
 #include "messages/protocol.hpp"
 
@@ -41,8 +42,11 @@ class node_metrics final : public metrics_sink {
   void slow_consumer_dropped();
 
   /// Prometheus text format: everything recorded, the engine's figures of now
-  /// (`figures`; null: left out) and this process's memory, CPU and descriptors.
-  std::string exposition(const engine_statistics* figures) const;
+  /// (`figures`; null: left out), the Generator Service client's health
+  /// (`generator`; null: the built-in generator) and this process's memory,
+  /// CPU and descriptors.
+  std::string exposition(const engine_statistics* figures,
+                         const generator_health* generator = nullptr) const;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

@@ -766,10 +766,13 @@ void rest_api::metrics_text(const api_request&, const std::vector<std::string>&,
     return;
   }
   auto metrics = metrics_;
-  auto answer = [reply, metrics](const engine_statistics* figures) {
+  auto generator = options_.generator;
+  auto answer = [reply, metrics, generator](const engine_statistics* figures) {
     api_response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics->exposition(figures);
+    std::optional<generator_health> health;
+    if (generator) health = generator->health();
+    r.body = metrics->exposition(figures, health ? &*health : nullptr);
     reply(std::move(r));
   };
   // The engine's figures are read at scrape time; a busy engine still gets the rest served.

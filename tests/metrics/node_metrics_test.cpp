@@ -104,3 +104,22 @@ TEST_CASE("recording from many threads loses nothing", "[metrics]") {
       m.exposition(nullptr),
       R"(core_engine_http_requests_total{method="POST",route="/api/tasks",status="201"} 40000)"));
 }
+
+TEST_CASE("the Generator Service's breaker and counts are exposed when it is used",
+          "[metrics][generator]") {
+  node_metrics m;
+  CHECK(m.exposition(nullptr).find("core_engine_generator") == std::string::npos);
+  ce::generator_health h;
+  h.breaker = "open";
+  h.calls = 12;
+  h.retries = 3;
+  h.connections_opened = 2;
+  h.last_latency_ms = 250;
+  auto text = m.exposition(nullptr, &h);
+  CHECK(has_line(text, R"(core_engine_generator_breaker_state{state="open"} 1)"));
+  CHECK(has_line(text, R"(core_engine_generator_breaker_state{state="closed"} 0)"));
+  CHECK(has_line(text, "core_engine_generator_calls_total 12"));
+  CHECK(has_line(text, "core_engine_generator_retries_total 3"));
+  CHECK(has_line(text, "core_engine_generator_connections_opened_total 2"));
+  CHECK(has_line(text, "core_engine_generator_last_latency_seconds 0.25"));
+}
