@@ -74,7 +74,7 @@ std::string url_encode(const std::string& value) {
 
 class session {
  public:
-  explicit session(const context& ctx) : ctx_(ctx) {
+  explicit session(const context& ctx) {
     std::string why;
     auto address = parse_server_url(ctx.url, why);
     if (!address) throw command_failure{usage_error, why};
@@ -120,7 +120,6 @@ class session {
   connection& conn() { return *conn_; }
 
  private:
-  const context& ctx_;
   std::optional<connection> conn_;
 };
 
