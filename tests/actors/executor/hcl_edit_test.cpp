@@ -38,7 +38,8 @@ resource "aws_vpc" "main" {}
 
 TEST_CASE("inserting into a one-line block opens it onto several valid lines", "[hcl_edit]") {
   const std::string source = "resource \"aws_vpc\" \"main\" { cidr_block = \"10.0.0.0/16\" }\n";
-  const auto& block = outline_file(source).blocks.at(0);
+  auto outline = outline_file(source);
+  const auto& block = outline.blocks.at(0);
   auto edited = insert_before_close(source, block.open_brace, block.close_brace, "tags = {}");
   CHECK(edited ==
         "resource \"aws_vpc\" \"main\" {\n  cidr_block = \"10.0.0.0/16\"\n  tags = {}\n}\n");

@@ -94,7 +94,7 @@ const std::vector<std::string> hostile_values = {
     "# ; // \\ \\\"",
     "EOT\nresource \"aws_iam_user\" \"h\" {}\nEOT",
     "\r\nresource \"r\" \"cr\" {}\r\n#",
-    std::string("nul\0byte\x01\x7f", 12),
+    std::string("nul\0byte\x01\x7f", 10),  // ten bytes, the NUL included
 };
 
 /// Files that are valid HCL although they look unusual.
