@@ -197,7 +197,6 @@ TEST_CASE("Creating resources faster than the configured rate aborts the task",
   CHECK(of_type(events, "step_started", "verify_deployment").empty());
 }
 
-
 /// Seq of the task's first event of `type` (0 if none).
 int64_t first_seq(http_client& client, const std::string& task_id, const std::string& type) {
   for (const auto& e : events_of(client, task_id))
@@ -299,7 +298,6 @@ TEST_CASE("Cancelling a queued task takes it out of the queue before it starts",
   wait_for_status(e.client, blocker, {"completed"}, 60s);
 }
 
-
 int64_t seq_of_first(const std::vector<json::object>& events, const std::string& type,
                      const std::string& step_id = "") {
   auto found = of_type(events, type, step_id);
@@ -390,7 +388,6 @@ TEST_CASE("A rollback that fails is reported, not hidden", "[e2e][supervision][r
   CHECK(of_type(events, "step_rolled_back").empty());
 }
 
-
 TEST_CASE("POST /api/tasks/:id/rollback undoes a completed deployment once; again it does nothing",
           "[e2e][supervision][rollback]") {
   engine e;
@@ -432,7 +429,6 @@ TEST_CASE("Rollback is refused for a running task and unknown ones",
   expect_error(e.client.post("/api/tasks/task_00000000000000000000000000/rollback"), 404);
   expect_error(e.client.get("/api/tasks/task_00000000000000000000000000/rollback/check"), 404);
 }
-
 
 TEST_CASE("Cancelling a task while it plans ends it before any plan is made",
           "[e2e][supervision][cancel]") {

@@ -17,12 +17,12 @@ namespace {
 
 namespace json = boost::json;
 using namespace ce;
-using ce::testing::temp_dir;
 using ce::safety::execution_monitor;
 using ce::safety::registered_checks;
 using ce::safety::run_post_execution;
 using ce::safety::run_pre_execution;
 using ce::safety::safety_policy;
+using ce::testing::temp_dir;
 
 constexpr timestamp_ms plan_time = 1'700'000'000'000;  // any fixed instant
 
