@@ -1,5 +1,7 @@
 #include "messages/clock.hpp"
 
+#include <fmt/chrono.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -20,10 +22,7 @@ std::string iso8601(timestamp_ms t) {
   }
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[80];  // room for any int year, so the format is never truncated
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", tm, millis);
 }
 
 }  // namespace ce
