@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include "messages/backoff.hpp"
 #include "messages/clock.hpp"
 #include "net/circuit_breaker.hpp"
 
@@ -299,13 +300,7 @@ struct generator_client::impl {
   }
 
   std::chrono::milliseconds backoff(int attempt) {
-    // Exponential with equal jitter: half of it fixed, half random.
-    int64_t ceiling = options.backoff_max.count();
-    int64_t delay = options.backoff_base.count();
-    for (int i = 1; i < attempt && delay < ceiling; ++i) delay *= 2;
-    delay = std::min(delay, ceiling);
-    std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
-    return std::chrono::milliseconds(delay - delay / 2 + jitter(rng));
+    return exponential_backoff(options.backoff_base, options.backoff_max, attempt, rng);
   }
 
   int poll_timeout_ms() const {

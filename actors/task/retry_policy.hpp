@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "messages/backoff.hpp"
 #include "messages/domain.hpp"
 
 namespace ce::task_logic {
@@ -57,17 +58,10 @@ inline bool should_retry(const retry_policy& policy, int attempt, bool transient
   return transient && attempt < policy.max_attempts;
 }
 
-/// The wait before attempt `attempt + 1`: exponential backoff
-/// (base · 2^(attempt-1), capped at max_delay) with equal jitter — half of it
-/// fixed, half random — so that steps failing together do not retry together.
+/// The wait before attempt `attempt + 1`: see ce::exponential_backoff.
 template <class Rng>
 std::chrono::milliseconds backoff_delay(const retry_policy& policy, int attempt, Rng& rng) {
-  int64_t ceiling = policy.max_delay.count();
-  int64_t delay = policy.base_delay.count();
-  for (int i = 1; i < attempt && delay < ceiling; ++i) delay *= 2;
-  delay = std::min(delay, ceiling);
-  std::uniform_int_distribution<int64_t> jitter(0, delay / 2);
-  return std::chrono::milliseconds(delay - delay / 2 + jitter(rng));
+  return exponential_backoff(policy.base_delay, policy.max_delay, attempt, rng);
 }
 
 }  // namespace ce::task_logic
